@@ -1,0 +1,41 @@
+/* Helpers shared by the Check unit tests. */
+#ifndef VKG_TESTUTIL_H
+#define VKG_TESTUTIL_H
+
+#include <check.h>
+#include <vkgen/vkgen.h>
+
+/* A context with the device opened (lavapipe on CI); fails the test on error. Also checks,
+ * at destroy, that the validation layer (when VKGEN_VALIDATE=1) reported nothing. */
+vkg_ctx *vkg_test_ctx(void);
+void vkg_test_ctx_destroy(vkg_ctx *ctx);
+/* A context that does not touch the device. */
+vkg_ctx *vkg_test_ctx_nodevice(void);
+
+/* Asserts st == VKG_OK, printing the context's message otherwise. */
+#define VKG_CHECK_OK(ctx, expr)                                                                  \
+  do {                                                                                           \
+    vkg_status st_ = (expr);                                                                     \
+    ck_assert_msg(st_ == VKG_OK, "%s failed: %s: %s", #expr, vkg_status_name(st_),               \
+                  vkg_error_message(ctx));                                                       \
+  } while (0)
+/* Asserts the call fails with code and its message contains substr. */
+#define VKG_CHECK_FAILS(ctx, expr, code, substr)                                                 \
+  do {                                                                                           \
+    vkg_status st_ = (expr);                                                                     \
+    ck_assert_msg(st_ == (code), "%s: expected %s, got %s (%s)", #expr, vkg_status_name(code),   \
+                  vkg_status_name(st_), vkg_error_message(ctx));                                 \
+    ck_assert_msg(strstr(vkg_error_message(ctx), (substr)) != NULL,                             \
+                  "%s: message '%s' lacks '%s'", #expr, vkg_error_message(ctx), (substr));        \
+  } while (0)
+
+/* Deterministic test data: uniform in [lo, hi). */
+void vkg_test_fill_uniform(float *x, size_t n, unsigned seed, float lo, float hi);
+/* Max |a-b| / (atol + rtol*|b|) over n; <= 1 passes. Reports the worst index. */
+double vkg_test_rel_err(const float *a, const float *b, size_t n, double atol, double rtol, size_t *worst);
+/* Runs a suite with CK_NOFORK when CK_FORK is unset (Vulkan does not survive fork). */
+int vkg_test_run_suite(Suite *s);
+/* A temp folder for the test (removed by the OS/ctest); returned path is static per process. */
+const char *vkg_test_tmpdir(void);
+
+#endif
