@@ -11,6 +11,6 @@
 #include "registry.h"
 #include "graph.h"
 #include "kernels.h"
-#include "version.h"
+#include <vkgen/version.h> /* generated into the build tree */
 
 #endif
