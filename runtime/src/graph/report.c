@@ -1,0 +1,61 @@
+/* After a run: reported values for stdout and the JSON report (--report FILE.json). */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph_internal.h"
+
+void vkg_graph_print_values(const vkg_graph *g, FILE *out) {
+  for (int i = 0; i < g->nvalues; i++)
+    fprintf(out, "%s.%s = %.6g\n", g->values[i].node, g->values[i].key, g->values[i].value);
+  fflush(out);
+}
+
+static json_t *num(double x) { return x == x ? json_real(x) : json_null(); }
+
+vkg_status vkg_graph_write_report(const vkg_graph *g, FILE *out) {
+  json_t *r = json_object();
+  json_object_set_new(r, "graph", json_string(g->name));
+  json_object_set_new(r, "file", json_string(g->file));
+  const vkg_device_info *di = vkg_ctx_device_open(g->ctx) ? vkg_ctx_device_info(g->ctx) : NULL;
+  json_object_set_new(r, "device", di ? json_string(di->name) : json_null());
+  json_object_set_new(r, "batches", json_integer(g->batches));
+  json_object_set_new(r, "batches_run", json_integer(g->batches_run));
+  json_object_set_new(r, "wall_ms", num(g->wall_ms));
+  json_object_set_new(r, "peak_device_bytes", json_integer((json_int_t)g->peak_bytes));
+  json_object_set_new(r, "submits", json_integer((json_int_t)g->submits));
+  json_t *nodes = json_array();
+  for (int i = 0; i < g->nnodes; i++) {
+    const vkg_node *v = g->nodes[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(v->id));
+    json_object_set_new(o, "op", json_string(v->op));
+    json_object_set_new(o, "gpu_ms", num(v->gpu_ns * 1e-6));
+    json_object_set_new(o, "cpu_ms", num(v->cpu_ns * 1e-6));
+    json_t *outs = json_array();
+    for (int p = 0; p < v->type->noutputs; p++) {
+      json_t *po = json_object();
+      json_object_set_new(po, "port", json_string(v->type->outputs[p].name));
+      json_object_set_new(po, "dtype", json_string(vkg_dtype_name(v->out_info[p].dtype)));
+      json_t *sh = json_array();
+      for (int d = 0; d < v->out_info[p].shape.ndim; d++) json_array_append_new(sh, json_integer(v->out_info[p].shape.d[d]));
+      json_object_set_new(po, "shape", sh);
+      json_array_append_new(outs, po);
+    }
+    json_object_set_new(o, "outputs", outs);
+    json_array_append_new(nodes, o);
+  }
+  json_object_set_new(r, "nodes", nodes);
+  json_t *vals = json_object();
+  for (int i = 0; i < g->nvalues; i++) {
+    char key[512];
+    snprintf(key, sizeof key, "%s.%s", g->values[i].node, g->values[i].key);
+    json_object_set_new(vals, key, num(g->values[i].value));
+  }
+  json_object_set_new(r, "values", vals);
+  int rc = json_dumpf(r, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  json_decref(r);
+  fputc('\n', out);
+  if (rc || fflush(out) || ferror(out)) return vkg_error(g->ctx, VKG_E_IO, "cannot write the run report");
+  return VKG_OK;
+}

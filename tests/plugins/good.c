@@ -1,0 +1,29 @@
+/* A well-formed test plugin "tp" with one source op. */
+#include <vkgen/plugin.h>
+
+static vkg_status infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out) {
+  (void)node;
+  (void)state;
+  (void)in;
+  out[0].dtype = VKG_F32;
+  out[0].shape.ndim = 1;
+  out[0].shape.d[0] = 4;
+  return VKG_OK;
+}
+
+static vkg_status run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out) {
+  (void)node;
+  (void)state;
+  (void)in;
+  (void)out;
+  return VKG_OK;
+}
+
+static const vkg_port_desc outs[] = {{"out", "f32", "four floats", 0}};
+static const vkg_param_desc params[] = {{"count", VKG_PARAM_INT, "4", "how many", NULL, 1, 64}};
+static const vkg_node_type types[] = {
+    {"make", "makes a tensor", VKG_NODE_SOURCE, 0, NULL, 1, outs, 1, params, NULL, infer, NULL, run, NULL, NULL}};
+static const vkg_plugin_desc desc = {VKG_ABI_VERSION, "tp", "0.1", "test plugin", 1, types};
+
+VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void);
+VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void) { return &desc; }
