@@ -11,6 +11,7 @@
 #include "registry.h"
 #include "graph.h"
 #include "kernels.h"
+#include "model.h"
 #include <vkgen/version.h> /* generated into the build tree */
 
 #endif
