@@ -1,6 +1,23 @@
-/* vkgen kernels — attention (placeholder; filled in by the kernel library work). */
+/* vkgen kernels — scaled dot-product attention (f32). */
 #ifndef VKGEN_KERNELS_ATTENTION_H
 #define VKGEN_KERNELS_ATTENTION_H
 #include "../gpu.h"
 #include "../tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* out = softmax(scale * q @ k^T) @ v, as torch.nn.functional.scaled_dot_product_attention
+ * without mask or dropout. q: [B, H, Lq, D], k: [B, H, Lk, D], v: [B, H, Lk, Dv],
+ * out: [B, H, Lq, Dv]; 3-D tensors ([B*H, L, D]) are accepted too (all four the same rank).
+ * Lq != Lk is allowed. scale <= 0 means 1 / sqrt(D). The softmax runs in f32 and is
+ * max-subtracted. Scores [B*H, Lq, Lk] are kept in a scratch tensor (Lk and D up to 131072).
+ * out must not alias q, k or v. */
+VKG_EXPORT vkg_status vkg_attention(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
+                                    vkg_tensor *out, float scale);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,6 +1,48 @@
-/* vkgen kernels — elementwise (placeholder; filled in by the kernel library work). */
+/* vkgen kernels — elementwise arithmetic with broadcasting (f32). */
 #ifndef VKGEN_KERNELS_ELEMENTWISE_H
 #define VKGEN_KERNELS_ELEMENTWISE_H
 #include "../gpu.h"
 #include "../tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum vkg_binop {
+  VKG_OP_ADD = 0,
+  VKG_OP_SUB,
+  VKG_OP_MUL,
+  VKG_OP_DIV,
+  VKG_OP_MAX, /* torch.maximum (NaN propagation is not guaranteed) */
+  VKG_OP_MIN,
+  VKG_OP_COUNT
+} vkg_binop;
+
+/* The numpy/torch broadcast of two shapes (aligned at the trailing dimension; sizes equal
+ * or 1). Returns 0 and fills out, or -1 when they do not broadcast. */
+VKG_EXPORT int vkg_broadcast_shape(const vkg_shape *a, const vkg_shape *b, vkg_shape *out);
+
+/* y = a OP b with broadcasting (any ranks up to 6). y's shape must equal the broadcast
+ * shape. y may alias a (or b) when that input already has y's shape. */
+VKG_EXPORT vkg_status vkg_binary(vkg_ctx *ctx, const vkg_tensor *a, const vkg_tensor *b, vkg_tensor *y,
+                                 vkg_binop op);
+
+/* y = x * a + b elementwise. x, y same numel; in place is safe. */
+VKG_EXPORT vkg_status vkg_scale_shift(vkg_ctx *ctx, const vkg_tensor *x, vkg_tensor *y, float a, float b);
+
+/* Sinusoidal timestep embedding as diffusers' get_timestep_embedding:
+ * t: [N] (f32), y: [N, dim].
+ *   half = dim / 2; freq_i = exp(-ln(max_period) * i / (half - downscale_freq_shift));
+ *   angle = scale * (t * freq_i); y = [sin(angle), cos(angle)] (or [cos, sin] with
+ *   flip_sin_to_cos); an odd dim gets a zero last column.
+ * The exponent is formed in f32 as diffusers does (on the host), exp in double rounded to f32; the angle is
+ * formed in f32 as torch does; sin/cos use an exact-ish range reduction in the shader (not
+ * the device's sin/cos, which are inaccurate for large arguments on some devices), so
+ * t up to 1000 stays within a few f32 ulps of the angle. */
+VKG_EXPORT vkg_status vkg_timestep_embedding(vkg_ctx *ctx, const vkg_tensor *t, vkg_tensor *y, int flip_sin_to_cos,
+                                             float downscale_freq_shift, float scale, float max_period);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

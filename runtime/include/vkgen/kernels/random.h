@@ -13,6 +13,13 @@
 extern "C" {
 #endif
 
+/* The keying, shared by every function here: Philox4x32-10 with key (seed & 0xffffffff,
+ * seed >> 32) and counter (element_index / 4, sample & 0xffffffff, sample >> 32, stream);
+ * word element_index % 4 of the output block belongs to that element. Uniforms are
+ * (word >> 8) * 2^-24 in [0, 1). Normals use Box-Muller on the pairs (words 0, 1) and
+ * (words 2, 3) of a block: u1 = ((w0 >> 8) + 1) * 2^-24 in (0, 1], u2 = (w1 >> 8) * 2^-24,
+ * z0 = sqrt(-2 ln u1) cos(2 pi u2), z1 = sqrt(-2 ln u1) sin(2 pi u2). */
+
 /* Fills t (f32, dim 0 = samples) with standard normal values (Box-Muller on Philox
  * uniforms). Sample b of t is global sample first_sample + b. stream separates independent
  * uses of one seed (e.g. the noise of each sampler step). */
@@ -20,6 +27,15 @@ VKG_EXPORT vkg_status vkg_randn(vkg_ctx *ctx, vkg_tensor *t, uint64_t seed, uint
 /* Same with uniform values in [0, 1). */
 VKG_EXPORT vkg_status vkg_rand_uniform(vkg_ctx *ctx, vkg_tensor *t, uint64_t seed, uint64_t first_sample,
                                        uint32_t stream);
+
+/* Categorical sampling from logits with the Gumbel-max trick:
+ * idx[n] = argmax_c (logits[n, c] / temperature + g[n, c]), g = -ln(-ln(u)), with
+ * u = ((word >> 9) + 0.5) * 2^-23 in (0, 1) (exact in f32) from the word of
+ * (seed, sample first_sample + n, element c, stream) in the keying above.
+ * Exactly distributed as softmax(logits / temperature); ties to the lowest index.
+ * temperature <= 0 means greedy argmax. logits: [N, C] f32, idx: [N] i32. */
+VKG_EXPORT vkg_status vkg_categorical(vkg_ctx *ctx, const vkg_tensor *logits, vkg_tensor *idx, float temperature,
+                                      uint64_t seed, uint64_t first_sample, uint32_t stream);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,129 @@
+/* Group norm, layer norm and inference batch norm. */
+#include <math.h>
+
+#include "klib_internal.h"
+#include "spv/kl_channel_affine.h"
+#include "spv/kl_norm_apply.h"
+#include "vkgen/kernels/norm.h"
+
+static vkg_status check_param(vkg_ctx *ctx, const char *kernel, const char *what, const vkg_tensor *p,
+                              int64_t want, const vkg_tensor *x) {
+  if (!p) return VKG_OK;
+  vkg_status st = vkg_k_need(ctx, kernel, what, p, VKG_F32);
+  if (st != VKG_OK) return st;
+  if (vkg_tensor_numel(p) != want) {
+    char a[64], b[64];
+    return vkg_error(ctx, VKG_E_INPUT, "%s: %s shape %s must have %lld elements for input shape %s", kernel, what,
+                     vkg_k_shape(p, a, sizeof a), (long long)want, vkg_k_shape(x, b, sizeof b));
+  }
+  return VKG_OK;
+}
+
+struct norm_push {
+  uint32_t rows, len, groups, cpg, spatial, affine;
+  float eps;
+};
+
+/* Statistics per row in chunks, then an elementwise normalise (+ affine) pass. */
+static vkg_status run_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *gamma, const vkg_tensor *beta,
+                           vkg_tensor *y, const struct norm_push *pc) {
+  if (pc->rows == 0 || pc->len == 0) return VKG_OK;
+  vkg_tensor *st = NULL;
+  vkg_status s = vkg_k_rowstats(ctx, x, pc->rows, pc->len, 0, 0, pc->eps, &st);
+  if (s != VKG_OK) return s;
+  struct {
+    uint32_t n, len, groups, cpg, spatial, affine;
+  } ap = {pc->rows * pc->len, pc->len, pc->groups, pc->cpg, pc->spatial, pc->affine};
+  const vkg_tensor *t[5] = {x, st, gamma ? gamma : x, beta ? beta : x, y};
+  s = VKG_K_LAUNCH(ctx, kl_norm_apply, t, 5, &ap, ap.n);
+  vkg_tensor_unref(st);
+  return s;
+}
+
+static vkg_status check_xy(vkg_ctx *ctx, const char *kernel, const vkg_tensor *x, const vkg_tensor *y, int min_dims) {
+  vkg_status st = vkg_k_need(ctx, kernel, "x", x, VKG_F32);
+  if (st == VKG_OK) st = vkg_k_need(ctx, kernel, "y", y, VKG_F32);
+  if (st == VKG_OK) st = vkg_k_same_shape(ctx, kernel, "x", x, "y", y);
+  if (st == VKG_OK) st = vkg_k_fits(ctx, kernel, x);
+  if (st == VKG_OK && vkg_tensor_shape(x)->ndim < min_dims) {
+    char b[64];
+    return vkg_error(ctx, VKG_E_INPUT, "%s: x shape %s needs at least %d dims", kernel, vkg_k_shape(x, b, sizeof b),
+                     min_dims);
+  }
+  return st;
+}
+
+vkg_status vkg_group_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *gamma, const vkg_tensor *beta,
+                          vkg_tensor *y, int groups, float eps) {
+  const char *k = "group_norm";
+  vkg_status st = check_xy(ctx, k, x, y, 2);
+  if (st != VKG_OK) return st;
+  const vkg_shape *s = vkg_tensor_shape(x);
+  int64_t c = s->d[1];
+  if (groups < 1 || c % groups != 0) {
+    char b[64];
+    return vkg_error(ctx, VKG_E_INPUT, "%s: %lld channels of x %s are not divisible into %d groups", k,
+                     (long long)c, vkg_k_shape(x, b, sizeof b), groups);
+  }
+  if ((gamma == NULL) != (beta == NULL))
+    return vkg_error(ctx, VKG_E_INPUT, "%s: gamma and beta must both be given or both be NULL", k);
+  if ((st = check_param(ctx, k, "gamma", gamma, c, x)) != VKG_OK) return st;
+  if ((st = check_param(ctx, k, "beta", beta, c, x)) != VKG_OK) return st;
+  int64_t spatial = 1;
+  for (int i = 2; i < s->ndim; i++) spatial *= s->d[i];
+  struct norm_push pc = {(uint32_t)(s->d[0] * groups), (uint32_t)(c / groups * spatial), (uint32_t)groups,
+                         (uint32_t)(c / groups), (uint32_t)(spatial ? spatial : 1), gamma != NULL, eps};
+  if (pc.cpg == 0) pc.cpg = 1;
+  if (pc.len == 0) return VKG_OK;
+  return run_norm(ctx, x, gamma, beta, y, &pc);
+}
+
+vkg_status vkg_layer_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *gamma, const vkg_tensor *beta,
+                          vkg_tensor *y, int norm_dims, float eps) {
+  const char *k = "layer_norm";
+  vkg_status st = check_xy(ctx, k, x, y, 1);
+  if (st != VKG_OK) return st;
+  const vkg_shape *s = vkg_tensor_shape(x);
+  if (norm_dims < 1 || norm_dims > s->ndim) {
+    char b[64];
+    return vkg_error(ctx, VKG_E_INPUT, "%s: norm_dims %d out of range for x %s", k, norm_dims,
+                     vkg_k_shape(x, b, sizeof b));
+  }
+  if ((gamma == NULL) != (beta == NULL))
+    return vkg_error(ctx, VKG_E_INPUT, "%s: gamma and beta must both be given or both be NULL", k);
+  int64_t len = 1;
+  for (int i = s->ndim - norm_dims; i < s->ndim; i++) len *= s->d[i];
+  if ((st = check_param(ctx, k, "gamma", gamma, len, x)) != VKG_OK) return st;
+  if ((st = check_param(ctx, k, "beta", beta, len, x)) != VKG_OK) return st;
+  if (len == 0) return VKG_OK;
+  struct norm_push pc = {(uint32_t)(vkg_tensor_numel(x) / len), (uint32_t)len, 1, 0, 1, gamma != NULL, eps};
+  return run_norm(ctx, x, gamma, beta, y, &pc);
+}
+
+void vkg_batch_norm_fold(const float *running_mean, const float *running_var, const float *gamma,
+                         const float *beta, int64_t channels, float eps, float *scale, float *shift) {
+  for (int64_t c = 0; c < channels; c++) {
+    double g = gamma ? gamma[c] : 1.0, b = beta ? beta[c] : 0.0;
+    double sc = g / sqrt((double)running_var[c] + (double)eps);
+    scale[c] = (float)sc;
+    shift[c] = (float)(b - (double)running_mean[c] * sc);
+  }
+}
+
+vkg_status vkg_batch_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *scale, const vkg_tensor *shift,
+                          vkg_tensor *y) {
+  const char *k = "batch_norm";
+  vkg_status st = check_xy(ctx, k, x, y, 2);
+  if (st != VKG_OK) return st;
+  const vkg_shape *s = vkg_tensor_shape(x);
+  if (!scale || !shift) return vkg_error(ctx, VKG_E_INPUT, "%s: scale and shift are required", k);
+  if ((st = check_param(ctx, k, "scale", scale, s->d[1], x)) != VKG_OK) return st;
+  if ((st = check_param(ctx, k, "shift", shift, s->d[1], x)) != VKG_OK) return st;
+  int64_t spatial = 1;
+  for (int i = 2; i < s->ndim; i++) spatial *= s->d[i];
+  struct {
+    uint32_t n, channels, spatial;
+  } pc = {(uint32_t)vkg_tensor_numel(x), (uint32_t)s->d[1], (uint32_t)(spatial ? spatial : 1)};
+  const vkg_tensor *t[4] = {x, scale, shift, y};
+  return VKG_K_LAUNCH(ctx, kl_channel_affine, t, 4, &pc, pc.n);
+}

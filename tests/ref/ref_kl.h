@@ -1,0 +1,43 @@
+/* Plain C references of the kernel library (norms, activations, elementwise, layout,
+ * resample, pool, reduce, random). Doubles where it helps the reference be the truth. */
+#ifndef VKG_REF_KL_H
+#define VKG_REF_KL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* x: rows of len; channel of element i in row r: (r % groups) * cpg + i / spatial. */
+void ref_group_norm(const float *x, const float *gamma, const float *beta, float *y, int64_t n, int64_t c,
+                    int64_t spatial, int groups, float eps);
+void ref_layer_norm(const float *x, const float *gamma, const float *beta, float *y, int64_t rows, int64_t len,
+                    float eps);
+void ref_batch_norm(const float *x, const float *mean, const float *var, const float *gamma, const float *beta,
+                    float *y, int64_t n, int64_t c, int64_t spatial, float eps);
+void ref_softmax(const float *x, float *y, int64_t rows, int64_t len, int log_out);
+/* q [bh, lq, d], k [bh, lk, d], v [bh, lk, dv] -> o [bh, lq, dv] */
+void ref_attention(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq, int64_t lk,
+                   int64_t d, int64_t dv, float scale);
+/* act numbers as vkg_act */
+float ref_activation(float x, int act, float param);
+/* shapes right-aligned to ndim (<= 6); a and b may broadcast */
+void ref_binary(const float *a, const int64_t *ashape, int and_, const float *b, const int64_t *bshape, int bnd,
+                float *y, const int64_t *yshape, int ynd, int op);
+/* diffusers get_timestep_embedding with f32 exponent like torch; f32_angle = 1 rounds the
+ * angle to f32 like the kernel (then double sin/cos), 0 keeps everything in double. */
+void ref_timestep_embedding(const float *t, int64_t n, int64_t dim, int flip, float shift, float scale,
+                            float max_period, int f32_angle, float *y);
+void ref_permute(const float *x, const int64_t *xshape, int nd, const int *perm, float *y);
+void ref_upsample_nearest(const float *x, float *y, int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow);
+void ref_resize_bilinear(const float *x, float *y, int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow);
+/* mode 0 avg incl pad, 1 avg excl pad, 2 max */
+void ref_pool2d(const float *x, float *y, int64_t nc, int64_t h, int64_t w, int kh, int kw, int sh, int sw, int ph,
+                int pw, int mode);
+void ref_adaptive_avg_pool2d(const float *x, float *y, int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow);
+/* reduced[d] != 0 marks axes; y in row-major order of the kept axes */
+void ref_reduce(const float *x, const int64_t *shape, int nd, const int *reduced, int mean, float *y);
+void ref_argmin_codebook(const float *x, const float *cb, int64_t n, int64_t k, int64_t d, int64_t *idx);
+void ref_philox(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+/* the values vkg_rand_uniform / vkg_randn produce (randn in double from the same words) */
+void ref_rand(float *y, int64_t samples, int64_t per, uint64_t seed, uint64_t first, uint32_t stream, int normal);
+
+#endif
