@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Real runs of core graphs: PNG grid, --report JSON, --set, unwritable outputs.
+source "$(dirname "$0")/lib.sh"
+
+check "vkgen validate accepts every example graph"
+for g in "$VKG_SOURCE_DIR"/graphs/*.yaml; do
+  expect 0 ": ok (" "$VKGEN" validate "$g"
+done
+
+check "a run writes a PNG grid and a JSON report with per-node times and peak memory"
+g=$(graph grid.yaml <<G
+vkgen: 1
+name: grid-test
+nodes:
+  data: {op: core.load_idx, params: {path: $FASHION/t10k-images-idx3-ubyte.gz, batch: 16}}
+  grid: {op: core.save_image_grid, inputs: {images: data.images}, params: {path: $TMP/out/grid.png, nrow: 4}}
+  labels: {op: core.save_tensor, inputs: {tensor: data.labels}, params: {path: $TMP/out/labels.safetensors, name: labels}}
+G
+)
+expect 0 "" "$VKGEN" run --quiet "$g" --report "$TMP/out/report.json"
+# 4 x 4 tiles of 28 px, padding 2 around and between: 4 * 30 + 2 = 122.
+[ "$(png_size "$TMP/out/grid.png")" = "122 122" ] || die "grid size $(png_size "$TMP/out/grid.png"), expected 122 122"
+json_ok "$TMP/out/report.json"
+for key in '"grid"' '"data"' '"labels"' '"gpu_ms"' '"cpu_ms"' '"peak_device_bytes"'; do
+  grep -qF "$key" "$TMP/out/report.json" || die "report lacks $key"
+done
+no_temp_files "$TMP/out"
+
+check "the saved labels are a safetensors file with the right header"
+head -c 200 "$TMP/out/labels.safetensors" | grep -q '"labels"' || die "labels entry missing"
+head -c 200 "$TMP/out/labels.safetensors" | grep -q '"I64"' || die "labels not I64"
+head -c 200 "$TMP/out/labels.safetensors" | grep -q '\[16\]' || die "labels shape not [16]"
+
+check "load_tensor reads back what save_tensor wrote"
+g2=$(graph roundtrip.yaml <<G
+vkgen: 1
+nodes:
+  l: {op: core.load_tensor, params: {path: $TMP/out/labels.safetensors, name: labels}}
+  s: {op: core.save_tensor, inputs: {tensor: l}, params: {path: $TMP/out/labels2.safetensors, name: labels}}
+G
+)
+expect 0 "" "$VKGEN" run --quiet "$g2"
+cmp "$TMP/out/labels.safetensors" "$TMP/out/labels2.safetensors" || die "round trip changed the file"
+
+check "--set overrides a param (nrow 8 gives a wider grid)"
+expect 0 "" "$VKGEN" run --quiet "$g" --set grid.nrow=8
+[ "$(png_size "$TMP/out/grid.png")" = "242 62" ] || die "grid size with nrow 8: $(png_size "$TMP/out/grid.png")"
+
+check "a bad --set value is an error (exit 1 for a wrong type, 2 for bad syntax)"
+expect 1 "nrow" "$VKGEN" run --quiet "$g" --set grid.nrow=wide
+expect 2 "--set" "$VKGEN" run --quiet "$g" --set gridnrow=3
+
+check "an output path that cannot be written: non-zero exit, nothing partial left"
+touch "$TMP/afile"
+expect 1 "afile" "$VKGEN" run --quiet "$g" --set "grid.path=$TMP/afile/sub/grid.png"
+[ ! -e "$TMP/afile/sub" ] || die "something was created under a regular file"
+no_temp_files "$TMP"
+check "a report path that cannot be written fails the run"
+rc=0
+"$VKGEN" run --quiet "$g" --report "$TMP/afile/report.json" >"$TMP/log" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || die "unwritable report path did not fail"
+grep -q "vkgen: error:" "$TMP/log" || die "no error message for the report path"
+
+check "save_images writes one file per sample with global indices across batches"
+g3=$(graph images.yaml <<G
+vkgen: 1
+batches: 3
+nodes:
+  data: {op: core.load_idx, params: {path: $FASHION/t10k-images-idx3-ubyte.gz, batch: 2}}
+  img: {op: core.save_images, inputs: {images: data.images}, params: {path: "$TMP/imgs/{index}.png"}}
+G
+)
+expect 0 "" "$VKGEN" run --quiet "$g3"
+for i in 0 1 2 3 4 5; do [ "$(png_size "$TMP/imgs/$i.png")" = "28 28" ] || die "image $i missing or wrong size"; done
+[ ! -e "$TMP/imgs/6.png" ] || die "too many images"
+
+check "load_images reads them back (resized to 14, 3 channels) into a grid"
+g4=$(graph folder.yaml <<G
+vkgen: 1
+nodes:
+  imgs: {op: core.load_images, params: {folder: $TMP/imgs, batch: 6, size: 14, channels: 3}}
+  grid: {op: core.save_image_grid, inputs: {images: imgs}, params: {path: $TMP/out/folder.png, nrow: 3}}
+G
+)
+expect 0 "" "$VKGEN" run --quiet "$g4"
+[ "$(png_size "$TMP/out/folder.png")" = "50 34" ] || die "folder grid size $(png_size "$TMP/out/folder.png")"
+expect 1 "holds 6" "$VKGEN" validate "$g4" --set imgs.batch=7
+
+check "the demo graph runs as it is"
+cp -r "$VKG_SOURCE_DIR/graphs" "$TMP/graphs"
+expect 0 "" "$VKGEN" run --quiet "$TMP/graphs/demo.yaml"
+png_size "$TMP/out/demo/fashion-mnist.png" >/dev/null
+png_size "$TMP/out/demo/noise.png" >/dev/null
+echo "ok"

@@ -1,0 +1,131 @@
+/* vkgen run: load, check and run a graph; optional JSON report. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int parse_device(const char *s, int *out) {
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || !end || *end || end == s || v < 0 || v > 1000) return -1;
+  *out = (int)v;
+  return 0;
+}
+
+static int write_report(vkg_ctx *ctx, const vkg_graph *g, const char *path) {
+  vkg_outfile of;
+  vkg_status st = vkg_outfile_open(ctx, path, &of);
+  if (st) return vkg_cli_fail(ctx, st);
+  st = vkg_graph_write_report(g, of.f);
+  if (st) {
+    vkg_outfile_abort(&of);
+    return vkg_cli_fail(ctx, st);
+  }
+  st = vkg_outfile_commit(ctx, &of);
+  if (st) return vkg_cli_fail(ctx, st);
+  return 0;
+}
+
+int vkg_cli_run(int argc, char **argv) {
+  vkg_ctx_options opts;
+  vkg_ctx_options_init(&opts);
+  const char *report = NULL;
+  int quiet = 0, rc = 0;
+  vkg_cli_graph_args ga;
+  memset(&ga, 0, sizeof ga);
+  /* The context exists before parsing because --set parsing reports through it; it does
+   * not open the device until the graph runs, so its options can still be set below. */
+  vkg_ctx *ctx = vkg_ctx_create(&opts);
+  if (!ctx) {
+    vkg_cli_error("out of memory");
+    return 3;
+  }
+  for (int i = 1; i < argc && rc == 0; i++) {
+    const char *v = NULL;
+    int t = vkg_cli_take_graph_option(ctx, "run", argc, argv, &i, &ga, &rc);
+    if (t != 0) continue;
+    if ((t = vkg_cli_opt_value("run", argc, argv, &i, "--device", &v)) != 0) {
+      if (t < 0) rc = 2;
+      else if (parse_device(v, &opts.device_index) != 0)
+        rc = vkg_cli_usage("run", "--device needs a device index (see 'vkgen devices'), got '%s'", v);
+    } else if ((t = vkg_cli_opt_value("run", argc, argv, &i, "--report", &v)) != 0) {
+      if (t < 0) rc = 2;
+      else if (!v[0]) rc = vkg_cli_usage("run", "--report needs a file name");
+      else report = v;
+    } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
+      quiet = 1;
+    } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+      rc = vkg_cli_usage("run", "unknown option '%s'", argv[i]);
+    } else if (ga.graph) {
+      rc = vkg_cli_usage("run", "one graph file expected, got '%s' too", argv[i]);
+    } else {
+      ga.graph = argv[i];
+    }
+  }
+  if (rc == 0 && !ga.graph) rc = vkg_cli_usage("run", "missing GRAPH.yaml");
+  if (rc != 0) {
+    vkg_cli_graph_args_free(&ga);
+    vkg_ctx_destroy(ctx);
+    return rc;
+  }
+  if (opts.device_index >= 0) {
+    /* Recreate the context with the chosen device (nothing was opened yet). */
+    vkg_ctx_destroy(ctx);
+    ctx = vkg_ctx_create(&opts);
+    if (!ctx) {
+      vkg_cli_graph_args_free(&ga);
+      vkg_cli_error("out of memory");
+      return 3;
+    }
+  }
+  vkg_cli_install_sigint();
+  vkg_ctx_set_interrupt_flag(ctx, vkg_cli_interrupt_flag());
+
+  vkg_registry *reg = NULL;
+  vkg_graph *g = NULL;
+  rc = vkg_cli_load_plugins(ctx, ga.plugin_path, &reg);
+  if (rc == 0) {
+    vkg_status st = vkg_graph_load(ctx, reg, ga.graph, ga.sets, ga.nsets, &g);
+    if (st) rc = vkg_cli_fail(ctx, st);
+  }
+  if (rc == 0) {
+    double t0 = now_s();
+    vkg_run_options ro = {quiet ? 0 : -1};
+    vkg_status st = vkg_graph_run(g, &ro);
+    if (st) {
+      rc = vkg_cli_fail(ctx, st);
+    } else {
+      vkg_graph_print_values(g, stdout);
+      fflush(stdout);
+      if (report) rc = write_report(ctx, g, report);
+      if (!quiet && rc == 0) {
+        const vkg_device_info *di = vkg_ctx_device_open(ctx) ? vkg_ctx_device_info(ctx) : NULL;
+        fprintf(stderr, "vkgen: %s: %lld batch%s in %.2f s%s%s\n", vkg_graph_name(g),
+                (long long)vkg_graph_batches(g), vkg_graph_batches(g) == 1 ? "" : "es", now_s() - t0,
+                di ? " on " : "", di ? di->name : "");
+      }
+    }
+    uint64_t nval = vkg_ctx_validation_errors(ctx);
+    if (nval > 0) {
+      vkg_cli_error("the Vulkan validation layer reported %llu error%s", (unsigned long long)nval,
+                    nval == 1 ? "" : "s");
+      if (rc == 0) rc = 3;
+    }
+  }
+  vkg_graph_destroy(g);
+  vkg_registry_destroy(reg);
+  vkg_cli_graph_args_free(&ga);
+  vkg_ctx_destroy(ctx);
+  return rc;
+}
