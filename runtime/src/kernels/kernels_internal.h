@@ -1,0 +1,53 @@
+/* Internal helpers of the kernel library (runtime/src/kernels). */
+#ifndef VKG_KERNELS_INTERNAL_H
+#define VKG_KERNELS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vkgen/context.h"
+#include "vkgen/gpu.h"
+#include "vkgen/kernels/common.h"
+#include "vkgen/tensor.h"
+
+/* The pipeline of an embedded shader: builds the kernel descriptor from the binding kinds
+ * (a string, one letter per binding: 's' storage, 't' texel) and gets the pipeline;
+ * errors carry the kernel name. Usage:
+ *   vkg_kernel_pipeline(ctx, "gemm_pack", vkg_spv_gemm_pack, sizeof vkg_spv_gemm_pack, "ss",
+ *                       sizeof(push), NULL, 0, &pipe) */
+vkg_status vkg_kernel_pipeline(vkg_ctx *ctx, const char *name, const uint32_t *spirv, size_t spirv_bytes,
+                               const char *binds, uint32_t push_bytes, const uint32_t *spec, int nspec,
+                               vkg_pipeline **out);
+
+/* VKG_E_INPUT "KERNEL: TENSOR must be f32, got f16" unless t is f32. */
+vkg_status vkg_kernel_check_f32(vkg_ctx *ctx, const char *kernel, const char *tname, const vkg_tensor *t);
+/* An uninitialised f32 scratch tensor of n elements (dropped with vkg_tensor_unref right
+ * after the dispatches that use it: the stream keeps that safe). */
+vkg_status vkg_kernel_scratch(vkg_ctx *ctx, uint64_t n, vkg_tensor **out);
+
+/* ---- the GEMM engine behind matmul, linear and the convolutions (gemm.c) ----
+ * C(z, m, n) = alpha * sum_k A(z, m, k) B(z, k, n) [+ beta C] [+ bias], for z < Z. */
+typedef struct vkg_gemm_operand {
+  const vkg_tensor *t;
+  uint64_t off;          /* elements */
+  uint64_t zs;           /* elements between z slices; 0 broadcasts one slice */
+  uint64_t s_row, s_col; /* A: (m, k) strides; B: (k, n) strides */
+  int k_padded;          /* the K tail up to a multiple of 4 exists and is zero */
+} vkg_gemm_operand;
+
+typedef struct vkg_gemm_out {
+  vkg_tensor *t;
+  /* C(z, m, n) lives at off + z*zs + m*sm + (g / div)*sq + (g % div)*sn, g = n0 + n */
+  uint64_t off, zs, sm, sn, div, sq, n0;
+  const vkg_tensor *bias; /* NULL: none */
+  int bias_per_col;       /* 0: bias[z*bias_zs + m], 1: bias[z*bias_zs + n] */
+  uint64_t bias_zs;
+  float alpha, beta; /* beta == 0 never reads C */
+} vkg_gemm_out;
+
+vkg_status vkg_gemm_run(vkg_ctx *ctx, const char *kernel, uint64_t M, uint64_t N, uint64_t K, uint64_t Z,
+                        const vkg_gemm_operand *a, const vkg_gemm_operand *b, const vkg_gemm_out *c);
+/* Columns of C one texel-GEMM workgroup covers (chunk sizes of im2col are multiples of it). */
+uint32_t vkg_gemm_tile_cols(vkg_ctx *ctx);
+
+#endif

@@ -1,0 +1,19 @@
+/* Plain C references of the convolutions (NCHW, PyTorch weight layouts, double accumulation). */
+#ifndef VKG_REF_CONV_H
+#define VKG_REF_CONV_H
+#include <stdint.h>
+
+#include <vkgen/kernels/conv.h>
+
+/* x: [B][Cin][H][W], w: [Cout][Cin/groups][KH][KW], bias: [Cout] or NULL,
+ * y: [B][Cout][OH][OW] with OH, OW from vkg_conv_out_size. */
+void vkg_ref_conv2d(const float *x, const float *w, const float *bias, float *y, int64_t B, int64_t Cin, int64_t H,
+                    int64_t W, int64_t Cout, int64_t KH, int64_t KW, const vkg_conv2d_params *p);
+/* Output size of torch's ConvTranspose2d along one axis. */
+int64_t vkg_ref_convt_out_size(int64_t in, int64_t k, int stride, int pad, int out_pad, int dilation);
+/* x: [B][Cin][H][W], w: [Cin][Cout/groups][KH][KW], bias: [Cout] or NULL, y: [B][Cout][OH][OW]. */
+void vkg_ref_conv_transpose2d(const float *x, const float *w, const float *bias, float *y, int64_t B, int64_t Cin,
+                              int64_t H, int64_t W, int64_t Cout, int64_t KH, int64_t KW,
+                              const vkg_conv_transpose2d_params *p);
+
+#endif
