@@ -1,0 +1,64 @@
+/* The ar plugin: autoregressive pixel models (PixelCNN). */
+#include <stdio.h>
+
+#include "ar_internal.h"
+
+#include <vkgen/vkgen.h>
+
+#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const vkg_node_type ar_types[] = {
+    {"logits",
+     "PixelCNN logits: pixels 0..255 [B, C, H, W] (i32, i64, u8, or f32 holding 0..255) to per-pixel logits over the "
+     "256 levels [B, 256, H, W]. The network sees pixel / 255.",
+     0, 1, vkg_ar_logits_inputs, 1, vkg_ar_logits_outputs, VKG_AR_LOGITS_NPARAMS, vkg_ar_logits_params,
+     vkg_ar_logits_create, vkg_ar_logits_infer, vkg_ar_logits_start, vkg_ar_logits_run, NULL,
+     vkg_ar_logits_destroy},
+    {"sample",
+     "PixelCNN sampling in raster order with temperature, all on the GPU (one network pass per pixel, on the band "
+     "of rows the pixel can see). Sample k of the run depends only on (seed, k), not on the batch size.",
+     VKG_NODE_SOURCE, 0, NULL, 2, vkg_ar_sample_outputs, VKG_AR_SAMPLE_NPARAMS, vkg_ar_sample_params,
+     vkg_ar_sample_create, vkg_ar_sample_infer, vkg_ar_sample_start, vkg_ar_sample_run, NULL,
+     vkg_ar_sample_destroy},
+};
+
+static const vkg_plugin_desc ar_plugin = {
+    VKG_ABI_VERSION, "ar", VKG_VERSION_STRING, "Autoregressive pixel models (PixelCNN).", NELEM(ar_types), ar_types,
+};
+
+VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void);
+VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void) { return &ar_plugin; }
+
+vkg_status vkg_ar_node_fail(vkg_node *node, vkg_status st, const char *param) {
+  char msg[2048];
+  snprintf(msg, sizeof msg, "%s", vkg_error_message(vkg_node_ctx(node)));
+  return vkg_node_error(node, st, param, "%s", msg);
+}
+
+vkg_status vkg_ar_model_open(vkg_node *node, const char *param, vkg_ar_model *am) {
+  vkg_ctx *ctx = vkg_node_ctx(node);
+  const char *folder = NULL;
+  vkg_node_param_string(node, param, &folder);
+  vkg_status st = vkg_model_open(ctx, folder, NULL, "PixelCNN", &am->model);
+  if (st == VKG_OK) st = vkg_pixelcnn_open(ctx, am->model, &am->net);
+  if (st != VKG_OK) {
+    vkg_ar_model_close(am);
+    return vkg_ar_node_fail(node, st, param);
+  }
+  return VKG_OK;
+}
+
+vkg_status vkg_ar_model_upload(vkg_node *node, vkg_ar_model *am) {
+  vkg_ctx *ctx = vkg_node_ctx(node);
+  if (am->net.uploaded) return VKG_OK;
+  vkg_status st = vkg_pixelcnn_upload(ctx, am->model, &am->net);
+  if (st != VKG_OK) return vkg_ar_node_fail(node, st, "model");
+  vkg_model_unused(ctx, am->model, 1);
+  return VKG_OK;
+}
+
+void vkg_ar_model_close(vkg_ar_model *am) {
+  vkg_pixelcnn_free(&am->net);
+  vkg_model_close(am->model);
+  am->model = NULL;
+}
