@@ -1,0 +1,164 @@
+/* vkgen — weight-holding neural-network layers built on the kernel library.
+ *
+ * The building blocks of the diffusers models (UNet2DModel, AutoencoderKL, VQModel) and of
+ * other plugins' networks: conv2d, linear, group norm, ResnetBlock2D, Attention, Downsample2D,
+ * Upsample2D, the timestep-embedding MLP and the diffusers Encoder/Decoder blocks. Each layer
+ * loads its weights from a vkg_model under a key prefix ("down_blocks.0.resnets.1"), so the
+ * tensor names are those of the PyTorch state_dict, and checks every shape on load (the error
+ * names the tensor and both shapes).
+ *
+ * Forward functions record GPU work and return a new tensor (*out, one reference); their
+ * inputs are borrowed. Temporaries are dropped as soon as they are dead, so the pool reuses
+ * their memory. A layer struct zeroed with {0} may be passed to its _free (no-op).
+ */
+#ifndef VKGEN_NN_H
+#define VKGEN_NN_H
+
+#include "kernels.h"
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* diffusers' act_fn names: "silu" and "swish" (SiLU), "gelu", "relu"; also "identity",
+ * "tanh", "sigmoid". An unknown name is VKG_E_INPUT naming it and the known ones
+ * (what names where: e.g. "config.json: act_fn"). */
+VKG_EXPORT vkg_status vkg_nn_act_parse(vkg_ctx *ctx, const char *what, const char *name, vkg_act *out);
+
+/* ---- conv2d with bias ------------------------------------------------------------------ */
+typedef struct vkg_nn_conv2d {
+  vkg_tensor *w, *b; /* [cout, cin, k, k], [cout] (b may be NULL) */
+  int64_t cin, cout;
+  int k;
+  vkg_conv2d_params p;
+} vkg_nn_conv2d;
+
+/* Loads prefix.weight [cout, cin, k, k] and prefix.bias [cout] (required when bias is set,
+ * else absent is fine). cin/cout < 0 take the size from the weight. pad is symmetric. */
+VKG_EXPORT vkg_status vkg_nn_conv2d_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t cin, int64_t cout,
+                                         int k, int stride, int pad, int bias, vkg_nn_conv2d *out);
+VKG_EXPORT vkg_status vkg_nn_conv2d_forward(vkg_ctx *ctx, const vkg_nn_conv2d *c, const vkg_tensor *x,
+                                            vkg_tensor **out);
+VKG_EXPORT void vkg_nn_conv2d_free(vkg_nn_conv2d *c);
+
+/* ---- linear ------------------------------------------------------------------------------ */
+typedef struct vkg_nn_linear {
+  vkg_tensor *w, *b; /* [out, in], [out] or NULL */
+  int64_t in, out;
+} vkg_nn_linear;
+
+VKG_EXPORT vkg_status vkg_nn_linear_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t in, int64_t out,
+                                         int bias, vkg_nn_linear *l);
+/* x: [..., in] -> [..., out]. */
+VKG_EXPORT vkg_status vkg_nn_linear_forward(vkg_ctx *ctx, const vkg_nn_linear *l, const vkg_tensor *x,
+                                            vkg_tensor **out);
+VKG_EXPORT void vkg_nn_linear_free(vkg_nn_linear *l);
+
+/* ---- group norm (affine) ---------------------------------------------------------------- */
+typedef struct vkg_nn_group_norm {
+  vkg_tensor *gamma, *beta;
+  int64_t channels;
+  int groups;
+  float eps;
+} vkg_nn_group_norm;
+
+/* Loads prefix.weight and prefix.bias, both [channels]; channels must divide by groups. */
+VKG_EXPORT vkg_status vkg_nn_group_norm_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t channels,
+                                             int groups, float eps, vkg_nn_group_norm *out);
+/* y = act(group_norm(x)); act VKG_ACT_IDENTITY for none. */
+VKG_EXPORT vkg_status vkg_nn_group_norm_forward(vkg_ctx *ctx, const vkg_nn_group_norm *g, const vkg_tensor *x,
+                                                vkg_act act, vkg_tensor **out);
+VKG_EXPORT void vkg_nn_group_norm_free(vkg_nn_group_norm *g);
+
+/* ---- ResnetBlock2D (diffusers, pre-norm, conv_shortcut=False) ------------------------------ */
+typedef enum vkg_nn_temb_norm { VKG_NN_TEMB_DEFAULT = 0, VKG_NN_TEMB_SCALE_SHIFT } vkg_nn_temb_norm;
+
+typedef struct vkg_nn_resnet_cfg {
+  int64_t in_channels, out_channels;
+  int64_t temb_channels; /* 0: no time_emb_proj (VAE blocks) */
+  int groups;
+  float eps;
+  vkg_act act;
+  vkg_nn_temb_norm temb_norm;
+  float output_scale_factor; /* (x + h) / output_scale_factor */
+} vkg_nn_resnet_cfg;
+
+typedef struct vkg_nn_resnet {
+  vkg_nn_resnet_cfg cfg;
+  vkg_nn_group_norm norm1, norm2;
+  vkg_nn_conv2d conv1, conv2, shortcut; /* shortcut.w NULL when in == out */
+  vkg_nn_linear temb_proj;              /* w NULL without temb */
+} vkg_nn_resnet;
+
+/* Keys: prefix.norm1, conv1, time_emb_proj, norm2, conv2, conv_shortcut (1x1, iff in != out). */
+VKG_EXPORT vkg_status vkg_nn_resnet_load(vkg_ctx *ctx, vkg_model *m, const char *prefix,
+                                         const vkg_nn_resnet_cfg *cfg, vkg_nn_resnet *out);
+/* x: [B, in, H, W]; temb: [B, temb_channels] (raw: the block applies act before its
+ * projection, as diffusers does) or NULL when the block has no projection. */
+VKG_EXPORT vkg_status vkg_nn_resnet_forward(vkg_ctx *ctx, const vkg_nn_resnet *r, const vkg_tensor *x,
+                                            const vkg_tensor *temb, vkg_tensor **out);
+VKG_EXPORT void vkg_nn_resnet_free(vkg_nn_resnet *r);
+
+/* ---- Attention (diffusers Attention over the spatial positions of an NCHW map) -------------- */
+typedef struct vkg_nn_attention {
+  vkg_nn_group_norm norm; /* gamma NULL when there is no group norm */
+  vkg_nn_linear q, k, v, o;
+  int64_t channels;
+  int heads;
+  float rescale_output_factor;
+  int old_keys; /* loaded from query/key/value/proj_attn */
+} vkg_nn_attention;
+
+/* Keys: prefix.group_norm (when groups > 0), prefix.to_q/to_k/to_v/to_out.0 or the older
+ * prefix.query/key/value/proj_attn (whichever the file has). heads = channels / head_dim
+ * (head_dim <= 0: one head of width channels). */
+VKG_EXPORT vkg_status vkg_nn_attention_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t channels,
+                                            int64_t head_dim, int groups, float eps, float rescale_output_factor,
+                                            vkg_nn_attention *out);
+/* out = (to_out(attn(norm(x))) + x) / rescale_output_factor; x: [B, C, H, W]. */
+VKG_EXPORT vkg_status vkg_nn_attention_forward(vkg_ctx *ctx, const vkg_nn_attention *a, const vkg_tensor *x,
+                                               vkg_tensor **out);
+VKG_EXPORT void vkg_nn_attention_free(vkg_nn_attention *a);
+
+/* ---- Downsample2D / Upsample2D (conv variants) --------------------------------------------- */
+/* Keys: prefix.conv. padding 0 means diffusers' asymmetric pad (0, 1, 0, 1) then an unpadded
+ * 3x3 stride-2 conv; otherwise a 3x3 stride-2 conv with symmetric padding. */
+VKG_EXPORT vkg_status vkg_nn_downsample_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t channels,
+                                             int64_t out_channels, int padding, vkg_nn_conv2d *out);
+/* Nearest x2 then the 3x3 conv (prefix.conv). */
+VKG_EXPORT vkg_status vkg_nn_upsample_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t channels,
+                                           int64_t out_channels, vkg_nn_conv2d *out);
+VKG_EXPORT vkg_status vkg_nn_upsample_forward(vkg_ctx *ctx, const vkg_nn_conv2d *c, const vkg_tensor *x,
+                                              vkg_tensor **out);
+/* Downsample forward is vkg_nn_conv2d_forward (the padding lives in the conv params). */
+
+/* ---- timestep embedding (diffusers Timesteps + TimestepEmbedding) --------------------------- */
+typedef struct vkg_nn_time_embed {
+  vkg_nn_linear l1, l2;
+  vkg_act act;
+  int64_t dim; /* sinusoid width (= l1.in) */
+  int flip_sin_to_cos;
+  float freq_shift;
+} vkg_nn_time_embed;
+
+/* Keys: prefix.linear_1 [out, dim], prefix.linear_2 [out, out]; out < 0 from the weights. */
+VKG_EXPORT vkg_status vkg_nn_time_embed_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t dim,
+                                             int64_t out, vkg_act act, int flip_sin_to_cos, float freq_shift,
+                                             vkg_nn_time_embed *te);
+/* t: [B] f32 timesteps -> [B, out]. */
+VKG_EXPORT vkg_status vkg_nn_time_embed_forward(vkg_ctx *ctx, const vkg_nn_time_embed *te, const vkg_tensor *t,
+                                                vkg_tensor **out);
+VKG_EXPORT void vkg_nn_time_embed_free(vkg_nn_time_embed *te);
+
+/* ---- small tensor helpers the layers share ------------------------------------------------ */
+/* A view of x with another shape (same numel). */
+VKG_EXPORT vkg_status vkg_nn_reshape(vkg_ctx *ctx, vkg_tensor *x, const vkg_shape *shape, vkg_tensor **out);
+/* out = (a + b) * scale (new tensor; same shapes). */
+VKG_EXPORT vkg_status vkg_nn_add_scaled(vkg_ctx *ctx, const vkg_tensor *a, const vkg_tensor *b, float scale,
+                                        vkg_tensor **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
