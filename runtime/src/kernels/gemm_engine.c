@@ -36,9 +36,10 @@ typedef struct pack_push {
 } pack_push;
 
 /* Texel GEMM block sizes: local size, rows per workgroup, column texels per invocation.
- * Measured on lavapipe (2 busy cores, 1024^3, GFLOPS per core-second): 32,32,4 and 64,32,4
- * ~15; 64,32,2 ~13-15; 8,32,2 ~12; RM 16 or 48+ and LX <= 8 are slower. RN4 4 doubles the
- * accumulators and makes lavapipe's LLVM compile take minutes on a busy machine, so 64,32,2.
+ * On lavapipe every float of an invocation is an 8-lane SIMD register, so the accumulators
+ * (RM * RN4 vec4) decide both register spilling and LLVM's compile time, which grows fast
+ * with the unrolled block: measured on a loaded 2-core machine, 1024^3, 64,32,2 took 80 s
+ * to compile for ~15 GFLOPS; 64,8,2 takes 4 s for the same ~14-15 GFLOPS. So 64,8,2.
  * VKGEN_GEMM_TILE="LX,RM,RN4" overrides them (tuning with vkgen bench). */
 typedef struct texel_cfg {
   uint32_t lx, rm, rn4;
@@ -46,7 +47,7 @@ typedef struct texel_cfg {
 } texel_cfg;
 
 static texel_cfg texel_config(void) {
-  texel_cfg c = {64, 32, 2, 0};
+  texel_cfg c = {64, 8, 2, 0};
   const char *env = getenv("VKGEN_GEMM_TILE");
   unsigned lx, rm, rn4;
   if (env && sscanf(env, "%u,%u,%u", &lx, &rm, &rn4) == 3 && lx >= 1 && lx <= 256 && rm >= 1 && rm <= 64 &&
