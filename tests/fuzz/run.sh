@@ -9,7 +9,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${2:-$src/build-fuzz}
 shift $(( $# > 2 ? 2 : $# ))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors png idx json)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors png idx json graph)
 
 CC=clang cmake -S "$src" -B "$build" -DVKG_FUZZ=ON -DVKG_SANITIZE=address,undefined \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

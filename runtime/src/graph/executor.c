@@ -179,6 +179,10 @@ vkg_status vkg_graph_run(vkg_graph *g, const vkg_run_options *opts) {
   }
   /* End of run: accumulators emit (also when interrupted: their stats so far are flushed),
    * then the nodes fed by them run once. */
+  int64_t planned = g->batches;
+  /* After an interrupt the run had batches_run batches: end-of-run nodes that act "after
+   * the last batch" (batch index + 1 == batch count, e.g. core.save_tensor) must see that. */
+  if (interrupted) g->batches = g->batches_run;
   if (!st) {
     reset_remaining(g, 1);
     for (int i = 0; i < g->nnodes && !st; i++) {
@@ -189,6 +193,7 @@ vkg_status vkg_graph_run(vkg_graph *g, const vkg_run_options *opts) {
       else if (v->phase == VKG_PHASE_FINAL) st = step(g, v, 0);
     }
   }
+  g->batches = planned;
   drop_all(g);
   vkg_status fst = vkg_flush(ctx);
   if (!st && fst) st = fst;
