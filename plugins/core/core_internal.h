@@ -68,10 +68,6 @@ VKG_CORE_CALLBACKS(save_image_grid);
 
 /* ---- host helpers (image_util.c) ------------------------------------------------------- */
 
-/* Re-reports the context's current error (from a library call) with the node's context and
- * the location of param (may be NULL), keeping its status code. */
-vkg_status vkg_core_rewrap(vkg_node *node, const char *param);
-
 /* Checks an images input: f32 [B, C, H, W] with C in {1, 3, 4}. */
 vkg_status vkg_core_check_images(vkg_node *node, int input, const vkg_tensor_info *info);
 /* Reads the `range` param ([lo, hi], lo < hi). */

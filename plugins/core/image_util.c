@@ -7,17 +7,6 @@
 
 #include "core_internal.h"
 
-vkg_status vkg_core_rewrap(vkg_node *node, const char *param) {
-  vkg_ctx *ctx = vkg_node_ctx(node);
-  vkg_status code = vkg_error_code(ctx);
-  if (code == VKG_OK) code = VKG_E_INTERNAL;
-  char *msg = strdup(vkg_error_message(ctx));
-  if (!msg) return vkg_error_prefix(ctx, "node '%s' (%s): ", vkg_node_id(node), vkg_node_op(node));
-  vkg_status st = vkg_node_error(node, code, param, "%s", msg);
-  free(msg);
-  return st;
-}
-
 vkg_status vkg_core_check_images(vkg_node *node, int input, const vkg_tensor_info *info) {
   char buf[96];
   if (info->dtype != VKG_F32 || info->shape.ndim != 4)

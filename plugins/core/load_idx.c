@@ -37,7 +37,7 @@ void vkg_core_load_idx_destroy(void *state) {
   free(s);
 }
 
-static vkg_status node_prefix(vkg_node *node, const char *param) { return vkg_core_rewrap(node, param); }
+static vkg_status node_prefix(vkg_node *node, const char *param) { return vkg_node_rethrow(node, param); }
 
 static vkg_status read_labels(vkg_node *node, load_idx_state *s, const char *path, const char *param) {
   vkg_idx lab;

@@ -123,7 +123,7 @@ vkg_status vkg_core_load_images_run(vkg_node *node, void *state, vkg_tensor *con
     memset(&img, 0, sizeof img);
     st = vkg_png_read(ctx, s->files[first + i], &img);
     if (st) {
-      st = vkg_core_rewrap(node, "folder");
+      st = vkg_node_rethrow(node, "folder");
       break;
     }
     vkg_core_resize_bilinear(&img, (int)s->channels, (int)s->size, x + (size_t)i * per);

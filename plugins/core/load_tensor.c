@@ -38,7 +38,7 @@ vkg_status vkg_core_load_tensor_create(vkg_node *node, void **state) {
   vkg_status st = vkg_safetensors_open(vkg_node_ctx(node), path, &s->st);
   if (st) {
     free(s);
-    return vkg_core_rewrap(node, "path");
+    return vkg_node_rethrow(node, "path");
   }
   int count = vkg_safetensors_count(s->st);
   if (!name || !name[0]) {

@@ -97,7 +97,7 @@ vkg_status vkg_core_save_image_grid_run(vkg_node *node, void *state, vkg_tensor 
   char *file = per_batch ? vkg_core_subst(path, "batch", bi) : strdup(path);
   if (!file) st = vkg_node_error(node, VKG_E_NOMEM, NULL, "out of host memory");
   else if ((st = vkg_png_write(vkg_node_ctx(node), file, &grid)) != VKG_OK)
-    st = vkg_core_rewrap(node, "path");
+    st = vkg_node_rethrow(node, "path");
   free(file);
   free(grid.pixels);
   return st;

@@ -50,7 +50,7 @@ vkg_status vkg_core_save_images_run(vkg_node *node, void *state, vkg_tensor *con
     char *file = vkg_core_subst(path, "index", first + i);
     if (!file) st = vkg_node_error(node, VKG_E_NOMEM, NULL, "out of host memory");
     else if ((st = vkg_png_write(vkg_node_ctx(node), file, &img)) != VKG_OK)
-      st = vkg_core_rewrap(node, "path");
+      st = vkg_node_rethrow(node, "path");
     free(file);
     vkg_image_free(&img);
   }

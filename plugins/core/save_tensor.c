@@ -62,7 +62,7 @@ vkg_status vkg_core_save_tensor_run(vkg_node *node, void *state, vkg_tensor *con
   vkg_st_write_entry e = {name, vkg_tensor_dtype(t), *vkg_tensor_shape(t), s->data};
   if (e.shape.ndim > 0) e.shape.d[0] *= s->calls;
   st = vkg_safetensors_write(ctx, path, &e, 1, NULL, 0, 1);
-  if (st) return vkg_core_rewrap(node, "path");
+  if (st) return vkg_node_rethrow(node, "path");
   return VKG_OK;
 }
 

@@ -10,7 +10,7 @@ vkg_status vae_state_create(vkg_node *node, vae_node_state **out) {
   if (!s) return vkg_node_error(node, VKG_E_NOMEM, NULL, "out of host memory");
   if (vae_model_open(vkg_node_ctx(node), folder, &s->vm)) {
     free(s);
-    return vae_rewrap(node, "model");
+    return vkg_node_rethrow(node, "model");
   }
   vkg_status st = vae_get_scale(node, s->vm, &s->scale);
   if (st) {

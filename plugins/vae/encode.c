@@ -26,12 +26,12 @@ vkg_status vae_encode_infer(vkg_node *node, void *state, const vkg_tensor_info *
 
 vkg_status vae_encode_start(vkg_node *node, void *state) {
   vae_node_state *s = state;
-  return vae_load_encoder(vkg_node_ctx(node), s->vm) ? vae_rewrap(node, "model") : VKG_OK;
+  return vae_load_encoder(vkg_node_ctx(node), s->vm) ? vkg_node_rethrow(node, "model") : VKG_OK;
 }
 
 vkg_status vae_encode_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out) {
   vae_node_state *s = state;
-  if (vae_encode(vkg_node_ctx(node), s->vm, in[0], s->scale, &out[0], &out[1])) return vae_rewrap(node, NULL);
+  if (vae_encode(vkg_node_ctx(node), s->vm, in[0], s->scale, &out[0], &out[1])) return vkg_node_rethrow(node, NULL);
   return VKG_OK;
 }
 

@@ -61,7 +61,7 @@ vkg_status vae_sample_infer(vkg_node *node, void *state, const vkg_tensor_info *
 
 vkg_status vae_sample_start(vkg_node *node, void *state) {
   vae_node_state *s = state;
-  return vae_load_decoder(vkg_node_ctx(node), s->vm) ? vae_rewrap(node, "model") : VKG_OK;
+  return vae_load_decoder(vkg_node_ctx(node), s->vm) ? vkg_node_rethrow(node, "model") : VKG_OK;
 }
 
 vkg_status vae_sample_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out) {
@@ -75,7 +75,7 @@ vkg_status vae_sample_run(vkg_node *node, void *state, vkg_tensor *const *in, vk
   if (!st) st = vae_decode(ctx, s->vm, z, s->scale, &out[0]);
   if (st) {
     vkg_tensor_unref(z);
-    return vae_rewrap(node, NULL);
+    return vkg_node_rethrow(node, NULL);
   }
   out[1] = z;
   return VKG_OK;

@@ -62,8 +62,6 @@ vkg_status vae_encode(vkg_ctx *ctx, vae_model *vm, const vkg_tensor *x, int scal
 /* scale: divide z by scaling_factor (then add shift_factor) first. */
 vkg_status vae_decode(vkg_ctx *ctx, vae_model *vm, const vkg_tensor *z, int scale, vkg_tensor **img);
 
-/* Re-reports the context's current error with the node's context and param's location. */
-vkg_status vae_rewrap(vkg_node *node, const char *param);
 /* Reads the scale_latents param and checks the model can honour it. */
 vkg_status vae_get_scale(vkg_node *node, const vae_model *vm, int *scale);
 

@@ -9,17 +9,6 @@
 
 #include "vae_internal.h"
 
-vkg_status vae_rewrap(vkg_node *node, const char *param) {
-  vkg_ctx *ctx = vkg_node_ctx(node);
-  vkg_status code = vkg_error_code(ctx);
-  if (code == VKG_OK) code = VKG_E_INTERNAL;
-  char *msg = strdup(vkg_error_message(ctx));
-  if (!msg) return vkg_error_prefix(ctx, "node '%s' (%s): ", vkg_node_id(node), vkg_node_op(node));
-  vkg_status st = vkg_node_error(node, code, param, "%s", msg);
-  free(msg);
-  return st;
-}
-
 /* A weight's 2-D shape [rows, cols] from the header (no GPU work). */
 static vkg_status weight_dims(vkg_ctx *ctx, const vkg_model *m, const char *name, int64_t *rows, int64_t *cols) {
   const vkg_st_entry *e = vkg_model_find(m, "%s", name);

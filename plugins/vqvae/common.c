@@ -10,7 +10,7 @@ vkg_status vq_state_create(vkg_node *node, void **state) {
   if (!s) return vkg_node_error(node, VKG_E_NOMEM, NULL, "out of host memory");
   if (vq_model_open(vkg_node_ctx(node), folder, &s->vm)) {
     free(s);
-    return vq_rewrap(node, "model");
+    return vkg_node_rethrow(node, "model");
   }
   *state = s;
   return VKG_OK;

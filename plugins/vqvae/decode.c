@@ -38,7 +38,7 @@ vkg_status vq_decode_infer(vkg_node *node, void *state, const vkg_tensor_info *i
 
 vkg_status vq_decode_start(vkg_node *node, void *state) {
   vq_node_state *s = state;
-  return vq_load_decoder(vkg_node_ctx(node), s->vm) ? vq_rewrap(node, "model") : VKG_OK;
+  return vq_load_decoder(vkg_node_ctx(node), s->vm) ? vkg_node_rethrow(node, "model") : VKG_OK;
 }
 
 vkg_status vq_decode_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out) {
@@ -50,7 +50,7 @@ vkg_status vq_decode_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg
   if (!st) st = vq_decode_quantized(ctx, s->vm, q ? q : in[0], &out[0]);
   vkg_tensor_unref(q);
   vkg_tensor_unref(idx);
-  return st ? vq_rewrap(node, NULL) : VKG_OK;
+  return st ? vkg_node_rethrow(node, NULL) : VKG_OK;
 }
 
 void vq_decode_destroy(void *state) { vq_state_destroy(state); }

@@ -30,7 +30,7 @@ vkg_status vq_decode_indices_infer(vkg_node *node, void *state, const vkg_tensor
 
 vkg_status vq_decode_indices_start(vkg_node *node, void *state) {
   vq_node_state *s = state;
-  return vq_load_decoder(vkg_node_ctx(node), s->vm) ? vq_rewrap(node, "model") : VKG_OK;
+  return vq_load_decoder(vkg_node_ctx(node), s->vm) ? vkg_node_rethrow(node, "model") : VKG_OK;
 }
 
 vkg_status vq_decode_indices_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out) {
@@ -41,7 +41,7 @@ vkg_status vq_decode_indices_run(vkg_node *node, void *state, vkg_tensor *const 
   if (!st) st = vq_lookup(ctx, s->vm, in[0], &q);
   if (!st) st = vq_decode_quantized(ctx, s->vm, q, &out[0]);
   vkg_tensor_unref(q);
-  return st ? vq_rewrap(node, NULL) : VKG_OK;
+  return st ? vkg_node_rethrow(node, NULL) : VKG_OK;
 }
 
 void vq_decode_indices_destroy(void *state) { vq_state_destroy(state); }

@@ -38,12 +38,12 @@ vkg_status vq_encode_infer(vkg_node *node, void *state, const vkg_tensor_info *i
 
 vkg_status vq_encode_start(vkg_node *node, void *state) {
   vq_node_state *s = state;
-  return vq_load_encoder(vkg_node_ctx(node), s->vm) ? vq_rewrap(node, "model") : VKG_OK;
+  return vq_load_encoder(vkg_node_ctx(node), s->vm) ? vkg_node_rethrow(node, "model") : VKG_OK;
 }
 
 vkg_status vq_encode_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out) {
   vq_node_state *s = state;
-  if (vq_encode(vkg_node_ctx(node), s->vm, in[0], &out[0], &out[1], &out[2])) return vq_rewrap(node, NULL);
+  if (vq_encode(vkg_node_ctx(node), s->vm, in[0], &out[0], &out[1], &out[2])) return vkg_node_rethrow(node, NULL);
   return VKG_OK;
 }
 

@@ -42,6 +42,5 @@ vkg_status vq_encode(vkg_ctx *ctx, vq_model *vm, const vkg_tensor *x, vkg_tensor
 /* post_quant_conv -> decoder on already quantized codes. */
 vkg_status vq_decode_quantized(vkg_ctx *ctx, vq_model *vm, const vkg_tensor *q, vkg_tensor **img);
 
-vkg_status vq_rewrap(vkg_node *node, const char *param);
 
 #endif

@@ -8,17 +8,6 @@
 #include "spv/vq_lookup.h"
 #include "vq_internal.h"
 
-vkg_status vq_rewrap(vkg_node *node, const char *param) {
-  vkg_ctx *ctx = vkg_node_ctx(node);
-  vkg_status code = vkg_error_code(ctx);
-  if (code == VKG_OK) code = VKG_E_INTERNAL;
-  char *msg = strdup(vkg_error_message(ctx));
-  if (!msg) return vkg_error_prefix(ctx, "node '%s' (%s): ", vkg_node_id(node), vkg_node_op(node));
-  vkg_status st = vkg_node_error(node, code, param, "%s", msg);
-  free(msg);
-  return st;
-}
-
 static vkg_status open_cfg(vkg_ctx *ctx, vq_model *vm) {
   const vkg_model *m = vm->m;
   vkg_status st = vkg_nn_ae_cfg_read(ctx, m, &vm->cfg);

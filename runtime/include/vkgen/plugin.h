@@ -138,6 +138,10 @@ VKG_EXPORT vkg_status vkg_node_error(vkg_node *node, vkg_status code, const char
 /* Input port errors: location of the input's reference in the graph. */
 VKG_EXPORT vkg_status vkg_node_input_error(vkg_node *node, vkg_status code, int input, const char *fmt, ...)
     VKG_PRINTF(4, 5);
+/* Re-raises the context's current error (left by a library call such as vkg_model_open or a
+ * kernel) as this node's error, with the node's location and context in front; param as in
+ * vkg_node_error. Returns the error's code (VKG_E_INTERNAL if there was none). */
+VKG_EXPORT vkg_status vkg_node_rethrow(vkg_node *node, const char *param);
 VKG_EXPORT void vkg_node_warn(vkg_node *node, const char *fmt, ...) VKG_PRINTF(2, 3);
 
 /* Progress of a long node within one batch (a bar on a TTY, plain lines otherwise). */

@@ -113,6 +113,15 @@ vkg_status vkg_node_error(vkg_node *node, vkg_status code, const char *param, co
   return vkg_error_at(node->g->ctx, code, &loc, "%s%s", pre, msg);
 }
 
+vkg_status vkg_node_rethrow(vkg_node *node, const char *param) {
+  vkg_ctx *ctx = node->g->ctx;
+  vkg_status code = vkg_error_code(ctx);
+  if (code == VKG_OK) code = VKG_E_INTERNAL;
+  char msg[2048];
+  snprintf(msg, sizeof msg, "%s", vkg_error_message(ctx)); /* vkg_node_error replaces it */
+  return vkg_node_error(node, code, param, "%s", msg);
+}
+
 vkg_status vkg_node_input_error(vkg_node *node, vkg_status code, int input, const char *fmt, ...) {
   char msg[2048], pre[512];
   va_list ap;
