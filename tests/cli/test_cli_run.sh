@@ -90,9 +90,5 @@ expect 0 "" "$VKGEN" run --quiet "$g4"
 [ "$(png_size "$TMP/out/folder.png")" = "50 34" ] || die "folder grid size $(png_size "$TMP/out/folder.png")"
 expect 1 "holds 6" "$VKGEN" validate "$g4" --set imgs.batch=7
 
-check "the demo graph runs as it is"
-cp -r "$VKG_SOURCE_DIR/graphs" "$TMP/graphs"
-expect 0 "" "$VKGEN" run --quiet "$TMP/graphs/demo.yaml"
-png_size "$TMP/out/demo/fashion-mnist.png" >/dev/null
-png_size "$TMP/out/demo/noise.png" >/dev/null
+# The demo graphs (trained models, FID/IS) are run by test_demo.sh.
 echo "ok"

@@ -1,4 +1,4 @@
-/* vkgen run: load, check and run a graph; optional JSON report. */
+/* vkgen run: load, check and run a graph; optional JSON or Markdown report. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +27,10 @@ static int write_report(vkg_ctx *ctx, const vkg_graph *g, const char *path) {
   vkg_outfile of;
   vkg_status st = vkg_outfile_open(ctx, path, &of);
   if (st) return vkg_cli_fail(ctx, st);
-  st = vkg_graph_write_report(g, of.f);
+  /* FILE.md gets Markdown tables (for docs and CI summaries); anything else JSON. */
+  size_t n = strlen(path);
+  int md = n >= 3 && strcmp(path + n - 3, ".md") == 0;
+  st = md ? vkg_graph_write_report_markdown(g, of.f) : vkg_graph_write_report(g, of.f);
   if (st) {
     vkg_outfile_abort(&of);
     return vkg_cli_fail(ctx, st);
@@ -40,7 +43,10 @@ static int write_report(vkg_ctx *ctx, const vkg_graph *g, const char *path) {
 int vkg_cli_run(int argc, char **argv) {
   vkg_ctx_options opts;
   vkg_ctx_options_init(&opts);
-  const char *report = NULL;
+  /* --report may be given more than once (e.g. r.json and r.md from one run). */
+  enum { MAX_REPORTS = 8 };
+  const char *reports[MAX_REPORTS];
+  int nreports = 0;
   int quiet = 0, rc = 0;
   vkg_cli_graph_args ga;
   memset(&ga, 0, sizeof ga);
@@ -62,7 +68,8 @@ int vkg_cli_run(int argc, char **argv) {
     } else if ((t = vkg_cli_opt_value("run", argc, argv, &i, "--report", &v)) != 0) {
       if (t < 0) rc = 2;
       else if (!v[0]) rc = vkg_cli_usage("run", "--report needs a file name");
-      else report = v;
+      else if (nreports == MAX_REPORTS) rc = vkg_cli_usage("run", "at most %d --report files", MAX_REPORTS);
+      else reports[nreports++] = v;
     } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
       quiet = 1;
     } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -108,7 +115,7 @@ int vkg_cli_run(int argc, char **argv) {
     } else {
       vkg_graph_print_values(g, stdout);
       fflush(stdout);
-      if (report) rc = write_report(ctx, g, report);
+      for (int r = 0; r < nreports && rc == 0; r++) rc = write_report(ctx, g, reports[r]);
       if (!quiet && rc == 0) {
         const vkg_device_info *di = vkg_ctx_device_open(ctx) ? vkg_ctx_device_info(ctx) : NULL;
         fprintf(stderr, "vkgen: %s: %lld batch%s in %.2f s%s%s\n", vkg_graph_name(g),

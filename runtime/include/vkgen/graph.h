@@ -65,6 +65,8 @@ VKG_EXPORT vkg_status vkg_graph_run(vkg_graph *g, const vkg_run_options *opts);
 
 /* Report after a run: per-node GPU and CPU time, peak device memory, device, values. */
 VKG_EXPORT vkg_status vkg_graph_write_report(const vkg_graph *g, FILE *out);
+/* The same report as Markdown tables (the runner writes it for --report FILE.md). */
+VKG_EXPORT vkg_status vkg_graph_write_report_markdown(const vkg_graph *g, FILE *out);
 /* Values reported by nodes ("node.key": value), one per line, to out (the runner's stdout). */
 VKG_EXPORT void vkg_graph_print_values(const vkg_graph *g, FILE *out);
 

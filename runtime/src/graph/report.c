@@ -59,3 +59,69 @@ vkg_status vkg_graph_write_report(const vkg_graph *g, FILE *out) {
   if (rc || fflush(out) || ferror(out)) return vkg_error(g->ctx, VKG_E_IO, "cannot write the run report");
   return VKG_OK;
 }
+
+/* Markdown: table cells must not break the table, so '|' and newlines in names are escaped. */
+static void md_cell(FILE *out, const char *s) {
+  for (; s && *s; s++) {
+    if (*s == '|') fputs("\\|", out);
+    else if (*s == '\n' || *s == '\r') fputc(' ', out);
+    else fputc(*s, out);
+  }
+}
+
+static void md_num(FILE *out, double x, const char *fmt) {
+  if (x == x) fprintf(out, fmt, x);
+  else fputs("n/a", out);
+}
+
+vkg_status vkg_graph_write_report_markdown(const vkg_graph *g, FILE *out) {
+  const vkg_device_info *di = vkg_ctx_device_open(g->ctx) ? vkg_ctx_device_info(g->ctx) : NULL;
+  fputs("## Run report: ", out);
+  md_cell(out, g->name);
+  fputs("\n\n| | |\n|---|---|\n| graph file | ", out);
+  md_cell(out, g->file);
+  fputs(" |\n| device | ", out);
+  md_cell(out, di ? di->name : "(none opened)");
+  fprintf(out, " |\n| batches | %lld of %lld |\n| wall time | ", (long long)g->batches_run, (long long)g->batches);
+  md_num(out, g->wall_ms * 1e-3, "%.2f s");
+  fprintf(out, " |\n| peak device memory | %.1f MiB |\n| submits | %llu |\n\n", (double)g->peak_bytes / 1048576.0,
+          (unsigned long long)g->submits);
+  if (g->nvalues > 0) {
+    fputs("### Values\n\n| node | value | |\n|---|---|---:|\n", out);
+    for (int i = 0; i < g->nvalues; i++) {
+      fputs("| ", out);
+      md_cell(out, g->values[i].node);
+      fputs(" | ", out);
+      md_cell(out, g->values[i].key);
+      fputs(" | ", out);
+      md_num(out, g->values[i].value, "%.6g");
+      fputs(" |\n", out);
+    }
+    fputc('\n', out);
+  }
+  fputs("### Nodes\n\n| node | op | outputs | CPU ms | GPU ms |\n|---|---|---|---:|---:|\n", out);
+  for (int i = 0; i < g->nnodes; i++) {
+    const vkg_node *v = g->nodes[i];
+    fputs("| ", out);
+    md_cell(out, v->id);
+    fputs(" | ", out);
+    md_cell(out, v->op);
+    fputs(" | ", out);
+    for (int p = 0; p < v->type->noutputs; p++) {
+      fprintf(out, "%s", p ? ", " : "");
+      md_cell(out, v->type->outputs[p].name);
+      fprintf(out, " %s [", vkg_dtype_name(v->out_info[p].dtype));
+      for (int d = 0; d < v->out_info[p].shape.ndim; d++)
+        fprintf(out, "%s%lld", d ? "," : "", (long long)v->out_info[p].shape.d[d]);
+      fputc(']', out);
+    }
+    fputs(" | ", out);
+    md_num(out, v->cpu_ns * 1e-6, "%.1f");
+    fputs(" | ", out);
+    md_num(out, v->gpu_ns * 1e-6, "%.1f");
+    fputs(" |\n", out);
+  }
+  fputc('\n', out);
+  if (fflush(out) || ferror(out)) return vkg_error(g->ctx, VKG_E_IO, "cannot write the run report");
+  return VKG_OK;
+}
