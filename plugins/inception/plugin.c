@@ -103,11 +103,57 @@ static vkg_status inc_start(vkg_node *node, void *state) {
   return VKG_OK;
 }
 
+/* Images per forward pass: the activations of one 299x299 image at full width are ~6 MB per
+ * tensor, and a device may bind at most maxStorageBufferRange (128 MiB on lavapipe) at once,
+ * so big batches run in chunks whose features are copied into the batch's outputs. */
+#define INC_CHUNK_PIXELS ((int64_t)16 * 299 * 299)
+
+static vkg_status forward_chunked(vkg_ctx *ctx, inc_state *s, vkg_tensor *images, vkg_tensor **out) {
+  const vkg_shape *sh = vkg_tensor_shape(images);
+  const int64_t B = sh->d[0], pixels = s->resize ? 299 * 299 : sh->d[2] * sh->d[3];
+  int64_t chunk = INC_CHUNK_PIXELS / pixels;
+  const char *env = getenv("VKGEN_INCEPTION_CHUNK"); /* images per chunk: tests and tuning */
+  if (env && atoll(env) > 0) chunk = atoll(env);
+  if (chunk < 1) chunk = 1;
+  if (B <= chunk) return vkg_inception_forward(ctx, &s->net, images, s->resize, &out[0], &out[1], &out[2]);
+  vkg_status st = VKG_OK;
+  const size_t image_bytes = vkg_tensor_bytes(images) / (size_t)B;
+  for (int64_t b0 = 0; b0 < B && st == VKG_OK; b0 += chunk) {
+    const int64_t n = B - b0 < chunk ? B - b0 : chunk;
+    vkg_shape csh = *sh;
+    csh.d[0] = n;
+    vkg_tensor *part = NULL, *res[3] = {NULL, NULL, NULL};
+    st = vkg_tensor_view(ctx, images, vkg_tensor_dtype(images), &csh, (size_t)b0 * image_bytes, &part);
+    if (!st) st = vkg_inception_forward(ctx, &s->net, part, s->resize, &res[0], &res[1], &res[2]);
+    for (int k = 0; k < 3 && st == VKG_OK; k++) {
+      if (b0 == 0) { /* the batch's outputs, shaped like the chunk's but with B rows */
+        vkg_shape osh = *vkg_tensor_shape(res[k]);
+        osh.d[0] = B;
+        st = vkg_tensor_create(ctx, vkg_tensor_dtype(res[k]), &osh, &out[k]);
+        if (st) break;
+      }
+      vkg_tensor *dst = NULL;
+      st = vkg_tensor_view(ctx, out[k], vkg_tensor_dtype(res[k]), vkg_tensor_shape(res[k]),
+                           (size_t)b0 * (vkg_tensor_bytes(res[k]) / (size_t)n), &dst);
+      if (!st) st = vkg_tensor_copy(ctx, res[k], dst);
+      vkg_tensor_unref(dst);
+    }
+    for (int k = 0; k < 3; k++) vkg_tensor_unref(res[k]);
+    vkg_tensor_unref(part);
+  }
+  if (st)
+    for (int k = 0; k < 3; k++) {
+      vkg_tensor_unref(out[k]);
+      out[k] = NULL;
+    }
+  return st;
+}
+
 static vkg_status inc_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out) {
   inc_state *s = state;
   vkg_status st = inc_start(node, state);
   if (st) return st;
-  st = vkg_inception_forward(vkg_node_ctx(node), &s->net, in[0], s->resize, &out[0], &out[1], &out[2]);
+  st = forward_chunked(vkg_node_ctx(node), s, in[0], out);
   if (st) return vkg_node_rethrow(node, NULL);
   return VKG_OK;
 }

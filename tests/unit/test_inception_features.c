@@ -115,6 +115,54 @@ START_TEST(test_inception_grayscale) {
 }
 END_TEST
 
+/* A batch larger than a chunk runs in chunks (here 2, 2 and 1 images) with the same features
+ * as one pass: big batches must not exceed the device's storage binding range. */
+START_TEST(test_inception_chunked_batch) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  vkg_registry *reg = registry(ctx);
+  const char *tmp = vkg_test_tmpdir();
+  char in[512], o[2][512], text[4096];
+  snprintf(in, sizeof in, "%s/chunk_in.safetensors", tmp);
+  enum { B = 5, H = 75, W = 75 };
+  static float x[B * 3 * H * W];
+  vkg_test_fill_uniform(x, B * 3 * H * W, 11, 0, 1);
+  vkg_st_write_entry w = {"x", VKG_F32, vkg_shape_4d(B, 3, H, W), x};
+  VKG_CHECK_OK(ctx, vkg_safetensors_write(ctx, in, &w, 1, NULL, 0, 0));
+  for (int run = 0; run < 2; run++) {
+    snprintf(o[run], sizeof o[run], "%s/chunk_out%d.safetensors", tmp, run);
+    if (run) setenv("VKGEN_INCEPTION_CHUNK", "2", 1);
+    snprintf(text, sizeof text,
+             "vkgen: 1\nnodes:\n"
+             "  x: {op: core.load_tensor, params: {path: %s, name: x}}\n"
+             "  inc: {op: inception.features, inputs: {images: x}, params: {model: %s, resize: false}}\n"
+             "  a: {op: core.save_tensor, inputs: {tensor: inc.pool}, params: {path: %s, name: pool}}\n"
+             "  b: {op: core.save_tensor, inputs: {tensor: inc.logits}, params: {path: %s, name: logits}}\n",
+             in, MODEL, o[run], o[run]);
+    VKG_CHECK_OK(ctx, run_graph(ctx, reg, text));
+  }
+  unsetenv("VKGEN_INCEPTION_CHUNK");
+  vkg_safetensors *a = NULL, *b = NULL;
+  VKG_CHECK_OK(ctx, vkg_safetensors_open(ctx, o[0], &a));
+  VKG_CHECK_OK(ctx, vkg_safetensors_open(ctx, o[1], &b));
+  const char *names[2] = {"pool", "logits"};
+  for (int k = 0; k < 2; k++) {
+    const vkg_st_entry *ea = vkg_safetensors_find(a, names[k]), *eb = vkg_safetensors_find(b, names[k]);
+    ck_assert_ptr_nonnull(ea);
+    ck_assert_ptr_nonnull(eb);
+    ck_assert(vkg_shape_equal(&ea->shape, &eb->shape));
+    ck_assert_int_eq(ea->shape.d[0], B);
+    size_t n = (size_t)vkg_shape_numel(&ea->shape), worst;
+    double err = vkg_test_rel_err(eb->data, ea->data, n, 1e-6, 1e-5, &worst);
+    ck_assert_msg(err <= 1, "%s[%zu]: chunked %g vs whole %g", names[k], worst, ((const float *)eb->data)[worst],
+                  ((const float *)ea->data)[worst]);
+  }
+  vkg_safetensors_close(a);
+  vkg_safetensors_close(b);
+  vkg_registry_destroy(reg);
+  vkg_test_ctx_destroy(ctx);
+}
+END_TEST
+
 /* Copies the narrow model with a 10-class fc (the first 10 rows): the logits port is [B, 10]
  * and equals the fixture's first 10 logits. */
 START_TEST(test_inception_ten_classes) {
@@ -226,6 +274,7 @@ int main(void) {
   tcase_set_timeout(tc, 900);
   tcase_add_test(tc, test_inception_narrow_fixture);
   tcase_add_test(tc, test_inception_grayscale);
+  tcase_add_test(tc, test_inception_chunked_batch);
   tcase_add_test(tc, test_inception_ten_classes);
   tcase_add_test(tc, test_inception_errors);
   suite_add_tcase(s, tc);
