@@ -122,8 +122,12 @@ static vkg_status forward_chunked(vkg_ctx *ctx, inc_state *s, vkg_tensor *images
     const int64_t n = B - b0 < chunk ? B - b0 : chunk;
     vkg_shape csh = *sh;
     csh.d[0] = n;
-    vkg_tensor *part = NULL, *res[3] = {NULL, NULL, NULL};
-    st = vkg_tensor_view(ctx, images, vkg_tensor_dtype(images), &csh, (size_t)b0 * image_bytes, &part);
+    /* Kernels bind whole tensors at aligned offsets: copy the chunk out of a view. */
+    vkg_tensor *view = NULL, *part = NULL, *res[3] = {NULL, NULL, NULL};
+    st = vkg_tensor_view(ctx, images, vkg_tensor_dtype(images), &csh, (size_t)b0 * image_bytes, &view);
+    if (!st) st = vkg_tensor_create(ctx, vkg_tensor_dtype(images), &csh, &part);
+    if (!st) st = vkg_tensor_copy(ctx, view, part);
+    vkg_tensor_unref(view);
     if (!st) st = vkg_inception_forward(ctx, &s->net, part, s->resize, &res[0], &res[1], &res[2]);
     for (int k = 0; k < 3 && st == VKG_OK; k++) {
       if (b0 == 0) { /* the batch's outputs, shaped like the chunk's but with B rows */
