@@ -1,5 +1,6 @@
 #version 450
-// Register-blocked GEMM for CPU Vulkan devices (lavapipe).
+// Register-blocked GEMM for CPU Vulkan devices (lavapipe). Workgroup x walks row blocks and y
+// column blocks, so that the row blocks sharing a B column slice run back to back (cache reuse).
 //
 // Why this shape: on lavapipe shared memory and per-lane storage loads are scalar loops,
 // while texelFetch from an RGBA32F texel buffer with a subgroup-uniform address is a single
@@ -33,8 +34,8 @@ layout(push_constant) uniform Push {
 
 void main() {
   const uint z = gl_WorkGroupID.z;
-  const uint m0 = gl_WorkGroupID.y * uint(RM);
-  const uint nt0 = (gl_WorkGroupID.x * gl_WorkGroupSize.x + gl_LocalInvocationID.x) * uint(RN4);
+  const uint m0 = gl_WorkGroupID.x * uint(RM);
+  const uint nt0 = (gl_WorkGroupID.y * gl_WorkGroupSize.x + gl_LocalInvocationID.x) * uint(RN4);
   const uint n4_last = (p.N + 3u) / 4u - 1u;
   const uint abase = p.a_off4 + z * p.a_zs4;
   const uint bbase = p.b_off4 + z * p.b_zs4;
@@ -64,6 +65,14 @@ void main() {
     }
   }
 
+  // The column part of each store address (two integer divisions, which lavapipe runs lane by
+  // lane) once per column rather than once per element.
+  uint ccol[RN4 * 4];
+  for (int j = 0; j < RN4; ++j)
+    for (int e = 0; e < 4; ++e) {
+      const uint g = p.n0 + (nt0 + uint(j)) * 4u + uint(e);
+      ccol[j * 4 + e] = p.c_off + z * p.c_zs + (g / p.c_div) * p.c_sq + (g % p.c_div) * p.c_sn;
+    }
   for (int r = 0; r < RM; ++r) {
     const uint m = m0 + uint(r);
     if (m >= p.M) break;
@@ -71,8 +80,7 @@ void main() {
       for (int e = 0; e < 4; ++e) {
         const uint n = (nt0 + uint(j)) * 4u + uint(e);
         if (n >= p.N) continue;
-        const uint g = p.n0 + n;
-        const uint idx = p.c_off + z * p.c_zs + m * p.c_sm + (g / p.c_div) * p.c_sq + (g % p.c_div) * p.c_sn;
+        const uint idx = ccol[j * 4 + e] + m * p.c_sm;
         float v = p.alpha * acc[r][j][e];
         if (p.beta_on != 0u) v += p.beta * c[idx];
         if (p.bias_mode == 1u) v += bias[z * p.bias_zs + m];

@@ -17,7 +17,7 @@
 #define IM2COL_BUDGET_BYTES ((uint64_t)32 << 20) /* scratch per chunk: keeps it cache- and pool-friendly */
 
 typedef struct im2col_push {
-  uint32_t C, H, W, cin_g, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw, K, Kp, n0, ntot, ncp;
+  uint32_t C, H, W, cin_g, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw, K, Kp, n0, ntot, ncp, cb;
 } im2col_push;
 
 typedef struct col2im_push {
@@ -41,14 +41,24 @@ int64_t vkg_conv_out_size(int64_t in, int k, int stride, int pad_lo, int pad_hi,
   return span / stride + 1;
 }
 
-static vkg_status im2col(vkg_ctx *ctx, const im2col_push *p, uint32_t groups, vkg_tensor *x, vkg_tensor *dst) {
+/* Input channels per im2col invocation: few enough that its loops stay far below lavapipe's
+ * 65535 iterations per invocation, enough to amortise the pixel's index arithmetic. */
+static uint32_t im2col_cb(uint32_t cin_g, uint32_t taps) {
+  uint32_t cb = taps ? 8192 / taps : 1;
+  if (cb > 16) cb = 16;
+  if (cb < 1) cb = 1;
+  return cb < cin_g ? cb : (cin_g ? cin_g : 1);
+}
+
+static vkg_status im2col(vkg_ctx *ctx, im2col_push *p, uint32_t groups, vkg_tensor *x, vkg_tensor *dst) {
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "conv_im2col", vkg_spv_conv_im2col, sizeof vkg_spv_conv_im2col, "ss",
                                       sizeof *p, NULL, 0, &pipe);
   if (st != VKG_OK) return st;
   vkg_binding b[2] = {{x, 0, 0}, {dst, 0, 0}};
-  return vkg_dispatch(ctx, pipe, b, 2, p, sizeof *p, vkg_ceil_div_u32(p->ncp, 64), vkg_ceil_div_u32(p->Kp, 4),
-                      groups);
+  p->cb = im2col_cb(p->cin_g, p->KH * p->KW);
+  return vkg_dispatch(ctx, pipe, b, 2, p, sizeof *p, vkg_ceil_div_u32(p->ncp, 64),
+                      p->cin_g ? vkg_ceil_div_u32(p->cin_g, p->cb) : 1, groups);
 }
 
 static vkg_status check_bias(vkg_ctx *ctx, const char *kernel, const vkg_tensor *bias, int64_t cout,
@@ -141,7 +151,7 @@ vkg_status vkg_conv2d(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, co
   im2col_push ip = {(uint32_t)Cin, (uint32_t)H,        (uint32_t)W,          (uint32_t)cin_g,     (uint32_t)KH,
                     (uint32_t)KW,  (uint32_t)OH,       (uint32_t)OW,         (uint32_t)p.stride_h, (uint32_t)p.stride_w,
                     (uint32_t)p.pad_top, (uint32_t)p.pad_left, (uint32_t)p.dilation_h, (uint32_t)p.dilation_w,
-                    (uint32_t)K,   (uint32_t)Kp,       0,                    (uint32_t)ntot,      0};
+                    (uint32_t)K,   (uint32_t)Kp,       0,                    (uint32_t)ntot,      0, 0};
   for (uint64_t n0 = 0; n0 < ntot && st == VKG_OK; n0 += nc) {
     const uint64_t ncur = ntot - n0 < nc ? ntot - n0 : nc, ncp = vkg_round_up_u64(ncur, 4);
     ip.n0 = (uint32_t)n0;
@@ -208,7 +218,7 @@ vkg_status vkg_conv_transpose2d(vkg_ctx *ctx, const vkg_tensor *x, const vkg_ten
   }
   /* x as [groups][Cin/groups (padded)][batch*H*W]: an unfold with a 1x1 kernel. */
   im2col_push ip = {(uint32_t)Cin, (uint32_t)H, (uint32_t)W, (uint32_t)cin_g, 1, 1, (uint32_t)H, (uint32_t)W, 1, 1,
-                    0, 0, 1, 1, (uint32_t)cin_g, (uint32_t)Kp, 0, (uint32_t)ntot, (uint32_t)ncp};
+                    0, 0, 1, 1, (uint32_t)cin_g, (uint32_t)Kp, 0, (uint32_t)ntot, (uint32_t)ncp, 0};
   st = im2col(ctx, &ip, (uint32_t)G, (vkg_tensor *)x, xcol);
   if (st == VKG_OK) {
     vkg_gemm_operand oa = {w, 0, cin_g * mc, 1, mc, 0}; /* A(m, k) = w[g*cin_g + k][m] */

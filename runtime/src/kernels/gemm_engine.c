@@ -40,6 +40,16 @@ typedef struct pack_push {
  * (RM * RN4 vec4) decide both register spilling and LLVM's compile time, which grows fast
  * with the unrolled block: measured on a loaded 2-core machine, 1024^3, 64,32,2 took 80 s
  * to compile for ~15 GFLOPS; 64,8,2 takes 4 s for the same ~14-15 GFLOPS. So 64,8,2.
+ * Workgroups run row blocks fastest (x = row block, y = column block), so the RM-row blocks
+ * that share one B column slice (LX*RN4*4 columns x K) run one after the other while that
+ * slice is still in cache: for B larger than the cache (the im2col operand of a B16 128-ch
+ * 32x32 conv is 75 MB) this took the GEMM from ~10.6 to ~14.3 GF per CPU-second.
+ * Why not more: on lavapipe (Mesa 22.3) every texelFetch, subgroup-uniform address or not, is
+ * a call to a generated function that loads 8 lanes x 16 bytes and transposes them (~45
+ * instructions); the fetches take ~2/3 of the time, and larger blocks only trade them for
+ * spills and compile time. Measured alternatives (GF per CPU-second, 1024^3): RM,RN4 = 12,1:
+ * 15-16; 16,2: ~18 but 10 s to compile; A spread by subgroupBroadcast from one per-lane fetch
+ * per 8 rows: no gain (12-17); A through a storage buffer: 10.
  * VKGEN_GEMM_TILE="LX,RM,RN4" overrides them (tuning with vkgen bench). */
 typedef struct texel_cfg {
   uint32_t lx, rm, rn4;
@@ -153,8 +163,10 @@ static vkg_status run_tiled(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
 static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, uint64_t Z,
                             const vkg_gemm_operand *a, const vkg_gemm_operand *b, const vkg_gemm_out *c) {
   texel_cfg cfg = texel_config();
-  /* narrow outputs: a smaller workgroup so that few invocations compute clamped columns */
-  while (!cfg.forced && cfg.lx > 8 && (uint64_t)cfg.lx * cfg.rn4 * 4 / 2 >= N) cfg.lx /= 2;
+  /* Narrow outputs: one subgroup per workgroup, so that few invocations compute clamped
+   * columns. Only two local sizes (not every power of two): each is a pipeline that a fresh
+   * machine compiles (seconds on lavapipe with a cold cache). */
+  if (!cfg.forced && cfg.lx > 8 && (uint64_t)cfg.lx * cfg.rn4 * 4 / 2 >= N) cfg.lx = 8;
   uint32_t spec[3] = {cfg.lx, cfg.rm, cfg.rn4};
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "gemm_texel", vkg_spv_gemm_texel, sizeof vkg_spv_gemm_texel, "ttss",
@@ -197,8 +209,8 @@ static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
   p.alpha = c->alpha;
   p.beta = c->beta;
   vkg_binding bind[4] = {{ta, 0, 0}, {tb, 0, 0}, {c->t, 0, 0}, {c->bias ? c->bias : c->t, 0, 0}};
-  st = vkg_dispatch(ctx, pipe, bind, 4, &p, sizeof p, vkg_ceil_div_u32(Np / 4, cfg.lx * cfg.rn4),
-                    vkg_ceil_div_u32(M, cfg.rm), (uint32_t)Z);
+  st = vkg_dispatch(ctx, pipe, bind, 4, &p, sizeof p, vkg_ceil_div_u32(M, cfg.rm),
+                    vkg_ceil_div_u32(Np / 4, cfg.lx * cfg.rn4), (uint32_t)Z);
   vkg_tensor_unref(pa);
   vkg_tensor_unref(pb);
   return st;
