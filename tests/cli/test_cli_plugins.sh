@@ -23,7 +23,7 @@ cc -shared -fPIC -o "$TMP/badplugins/bogus.so" "$TMP/bad.c"
 VKGEN_PLUGIN_PATH="$TMP/badplugins" expect 0 "bogus.so" "$VKGEN" plugins
 grep -q "warning" "$LOG" || die "no warning for bogus.so"
 grep -q "core.randn" "$LOG" || die "core plugin no longer listed"
-VKGEN_PLUGIN_PATH="$TMP/badplugins" expect 0 "ok (5 nodes)" "$VKGEN" validate "$VKG_SOURCE_DIR/graphs/demo.yaml"
+VKGEN_PLUGIN_PATH="$TMP/badplugins" expect 0 ": ok (" "$VKGEN" validate "$VKG_SOURCE_DIR/graphs/demo.yaml"
 check "same through --plugin-path"
 expect 0 "bogus.so" "$VKGEN" plugins --plugin-path "$TMP/badplugins"
 
