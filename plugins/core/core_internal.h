@@ -23,6 +23,14 @@
   vkg_status vkg_core_##n##_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out); \
   void vkg_core_##n##_destroy(void *state)
 
+/* concat (no create/destroy: its only param is read where needed) */
+#define VKG_CORE_CONCAT_NPARAMS 1
+extern const vkg_port_desc vkg_core_concat_inputs[2];
+extern const vkg_port_desc vkg_core_concat_outputs[1];
+extern const vkg_param_desc vkg_core_concat_params[VKG_CORE_CONCAT_NPARAMS];
+vkg_status vkg_core_concat_infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out);
+vkg_status vkg_core_concat_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out);
+
 /* load_tensor */
 #define VKG_CORE_LOAD_TENSOR_NPARAMS 2
 extern const vkg_port_desc vkg_core_load_tensor_outputs[1];
@@ -43,7 +51,7 @@ extern const vkg_param_desc vkg_core_randn_params[VKG_CORE_RANDN_NPARAMS];
 VKG_CORE_CALLBACKS(randn);
 
 /* load_idx */
-#define VKG_CORE_LOAD_IDX_NPARAMS 4
+#define VKG_CORE_LOAD_IDX_NPARAMS 5
 extern const vkg_port_desc vkg_core_load_idx_outputs[2];
 extern const vkg_param_desc vkg_core_load_idx_params[VKG_CORE_LOAD_IDX_NPARAMS];
 VKG_CORE_CALLBACKS(load_idx);

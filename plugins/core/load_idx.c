@@ -21,12 +21,15 @@ const vkg_param_desc vkg_core_load_idx_params[VKG_CORE_LOAD_IDX_NPARAMS] = {
      NULL, 0, 0},
     {"batch", VKG_PARAM_INT, "64", "samples per batch", NULL, 1, 1e7},
     {"offset", VKG_PARAM_INT, "0", "index of the first sample", NULL, 0, 1e9},
+    {"range", VKG_PARAM_FLOAT_LIST, "[0, 1]",
+     "[lo, hi] the pixel bytes 0..255 map to ([-1, 1] for models trained on normalised images)", NULL, 0, 0},
 };
 
 typedef struct load_idx_state {
   vkg_idx images;
   int64_t *labels; /* n entries, -1 without a labels file */
   int64_t n, h, w, batch, offset;
+  float lo, scale; /* pixel = lo + byte * scale */
 } load_idx_state;
 
 void vkg_core_load_idx_destroy(void *state) {
@@ -82,6 +85,14 @@ vkg_status vkg_core_load_idx_create(vkg_node *node, void **state) {
   s->w = s->images.dims[2];
   s->batch = batch;
   s->offset = offset;
+  double lo, hi;
+  vkg_status rst = vkg_core_get_range(node, &lo, &hi);
+  if (rst) {
+    vkg_core_load_idx_destroy(s);
+    return rst;
+  }
+  s->lo = (float)lo;
+  s->scale = (float)((hi - lo) / 255.0);
   int64_t batches = vkg_node_batch_count(node);
   if (batches < 1) batches = 1;
   if (offset + batches * batch > s->n) {
@@ -145,7 +156,10 @@ vkg_status vkg_core_load_idx_run(vkg_node *node, void *state, vkg_tensor *const 
   float *x = malloc(px * sizeof *x);
   if (!x) return vkg_node_error(node, VKG_E_NOMEM, NULL, "out of host memory");
   const uint8_t *src = (const uint8_t *)s->images.data + (size_t)first * (size_t)(s->h * s->w);
-  for (size_t i = 0; i < px; i++) x[i] = src[i] / 255.0f;
+  if (s->lo == 0.0f && s->scale == (float)(1.0 / 255.0))
+    for (size_t i = 0; i < px; i++) x[i] = src[i] / 255.0f; /* exactly torchvision's ToTensor */
+  else
+    for (size_t i = 0; i < px; i++) x[i] = s->lo + src[i] * s->scale;
   vkg_shape ish = vkg_shape_4d(s->batch, 1, s->h, s->w), lsh = vkg_shape_make(1, &s->batch);
   vkg_tensor *ti = NULL, *tl = NULL;
   vkg_status st = vkg_tensor_create_from(ctx, VKG_F32, &ish, x, &ti);

@@ -39,6 +39,10 @@ static const vkg_node_type core_types[] = {
      VKG_NODE_SINK, 1, vkg_core_save_image_grid_inputs, 0, NULL, VKG_CORE_SAVE_IMAGE_GRID_NPARAMS,
      vkg_core_save_image_grid_params, vkg_core_save_image_grid_create, vkg_core_save_image_grid_infer, NULL,
      vkg_core_save_image_grid_run, NULL, vkg_core_save_image_grid_destroy},
+    {"concat",
+     "Joins two tensors along an axis, e.g. images and their reconstructions side by side (axis 3).", 0, 2,
+     vkg_core_concat_inputs, 1, vkg_core_concat_outputs, VKG_CORE_CONCAT_NPARAMS, vkg_core_concat_params, NULL,
+     vkg_core_concat_infer, NULL, vkg_core_concat_run, NULL, NULL},
 };
 
 static const vkg_plugin_desc core_plugin = {

@@ -71,6 +71,58 @@ START_TEST(test_load_idx_labels_and_pixels) {
 }
 END_TEST
 
+/* range: [-1, 1] maps the bytes linearly; core.concat along the width puts two copies side
+ * by side (the layout of a reconstruction comparison grid). */
+START_TEST(test_load_idx_range_and_concat) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  vkg_registry *reg = core_registry(ctx);
+  char text[2048], ipath[512];
+  snprintf(ipath, sizeof ipath, "%s/pairs.safetensors", vkg_test_tmpdir());
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n"
+           "  d: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 3, range: [-1, 1]}}\n"
+           "  e: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 3, offset: 3}}\n"
+           "  c: {op: core.concat, inputs: {a: d.images, b: e.images}, params: {axis: -1}}\n"
+           "  i: {op: core.save_tensor, inputs: {tensor: c}, params: {path: %s, name: pairs}}\n",
+           ipath);
+  vkg_graph *g = NULL;
+  VKG_CHECK_OK(ctx, load(ctx, reg, text, &g));
+  vkg_run_options ro = {0};
+  VKG_CHECK_OK(ctx, vkg_graph_run(g, &ro));
+  vkg_graph_destroy(g);
+  vkg_idx raw;
+  VKG_CHECK_OK(ctx, vkg_idx_read(ctx, FASHION "t10k-images-idx3-ubyte.gz", &raw));
+  vkg_safetensors *st = NULL;
+  const vkg_st_entry *e = NULL;
+  VKG_CHECK_OK(ctx, vkg_safetensors_open(ctx, ipath, &st));
+  int64_t dims[4] = {3, 1, 28, 56};
+  VKG_CHECK_OK(ctx, vkg_safetensors_expect(ctx, st, "pairs", 4, dims, &e));
+  const float *px = e->data;
+  const uint8_t *bytes = raw.data;
+  for (int b = 0; b < 3; b++)
+    for (int y = 0; y < 28; y++)
+      for (int x = 0; x < 28; x++) {
+        float left = px[(b * 28 + y) * 56 + x], right = px[(b * 28 + y) * 56 + 28 + x];
+        ck_assert_float_eq_tol(left, -1.0f + bytes[(b * 28 + y) * 28 + x] * (2.0f / 255.0f), 1e-6);
+        ck_assert_float_eq_tol(right, bytes[((b + 3) * 28 + y) * 28 + x] / 255.0f, 1e-7);
+      }
+  vkg_safetensors_close(st);
+  vkg_idx_free(&raw);
+
+  /* Shapes that do not fit along the axis, and a bad range, are graph errors. */
+  const char *bad_concat = "vkgen: 1\nnodes:\n"
+                           "  d: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 3}}\n"
+                           "  e: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 4}}\n"
+                           "  c: {op: core.concat, inputs: {a: d.images, b: e.images}, params: {axis: 3}}\n";
+  VKG_CHECK_FAILS(ctx, load(ctx, reg, bad_concat, &g), VKG_E_INPUT, "does not fit a's [3, 1, 28, 28] along axis 3");
+  const char *bad_range = "vkgen: 1\nnodes:\n"
+                          "  d: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 3, range: [1, -1]}}\n";
+  VKG_CHECK_FAILS(ctx, load(ctx, reg, bad_range, &g), VKG_E_INPUT, "need lo < hi");
+  vkg_registry_destroy(reg);
+  vkg_test_ctx_destroy(ctx);
+}
+END_TEST
+
 START_TEST(test_load_idx_errors) {
   vkg_ctx *ctx = vkg_test_ctx_nodevice();
   vkg_registry *reg = core_registry(ctx);
@@ -99,6 +151,7 @@ int main(void) {
   TCase *tc = tcase_create("load_idx");
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_load_idx_labels_and_pixels);
+  tcase_add_test(tc, test_load_idx_range_and_concat);
   tcase_add_test(tc, test_load_idx_errors);
   suite_add_tcase(s, tc);
   return vkg_test_run_suite(s);
