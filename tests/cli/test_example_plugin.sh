@@ -40,7 +40,8 @@ echo "  $flags"
 echo "$flags" | grep -q -- "-lvkgen" || die "pkg-config lacks -lvkgen"
 # A sanitizer build of libvkgen (tools/test.sh --sanitize) needs the program built the same way.
 san=()
-if ldd "$libdir/libvkgen.so" | grep -q libasan; then san=(-fsanitize=address,undefined); fi
+# (grep without -q reads all of ldd's output: with pipefail, an early exit would SIGPIPE ldd.)
+if ldd "$libdir/libvkgen.so" | grep libasan >/dev/null; then san=(-fsanitize=address,undefined); fi
 cc -std=c11 "${san[@]}" -o "$TMP/check_scale" "$EX/check_scale.c" $flags -lm -Wl,-rpath,"$libdir" ||
   die "check_scale did not build"
 "$TMP/check_scale" "$TMP/run/out/scale.safetensors" -0.25 || die "scaled != -0.25 * noise"
