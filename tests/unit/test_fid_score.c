@@ -16,13 +16,7 @@
 
 #define FIX VKG_TEST_SOURCE_DIR "/tests/fixtures/models/fid/io.safetensors"
 
-static vkg_registry *registry(vkg_ctx *ctx) {
-  vkg_registry *reg = NULL;
-  VKG_CHECK_OK(ctx, vkg_registry_create(ctx, &reg));
-  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/core.so"));
-  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/fid.so"));
-  return reg;
-}
+static vkg_registry *registry(vkg_ctx *ctx) { return vkg_test_registry(ctx, "fid", NULL); }
 
 /* Loads and runs a graph; *value gets report value key ("node.key") when value is not NULL. */
 static vkg_status run_graph(vkg_ctx *ctx, vkg_registry *reg, const char *text, const char *key, double *value) {

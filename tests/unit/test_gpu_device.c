@@ -8,24 +8,6 @@
 #include "gpu/gpu_internal.h" /* white box: the validation test needs the VkDevice */
 #include "testutil.h"
 
-static uint32_t *load_selftest(const char *name, size_t *bytes) {
-  char cmd[2048], spv[1024];
-  snprintf(spv, sizeof spv, "%s/%s.spv", vkg_test_tmpdir(), name);
-  snprintf(cmd, sizeof cmd, "glslangValidator --quiet -V --target-env vulkan1.1 -o '%s' '%s/shaders/%s.comp' >&2", spv,
-           VKG_TEST_SOURCE_DIR, name);
-  ck_assert_msg(system(cmd) == 0, "glslangValidator failed for %s", name);
-  FILE *f = fopen(spv, "rb");
-  ck_assert_ptr_nonnull(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint32_t *w = malloc((size_t)n);
-  ck_assert(fread(w, 1, (size_t)n, f) == (size_t)n);
-  fclose(f);
-  *bytes = (size_t)n;
-  return w;
-}
-
 static vkg_kernel_desc axpb_desc(const uint32_t *spv, size_t bytes) {
   vkg_kernel_desc d;
   memset(&d, 0, sizeof d);
@@ -144,7 +126,7 @@ END_TEST
 START_TEST(test_regions) {
   vkg_ctx *ctx = vkg_test_ctx();
   size_t bytes;
-  uint32_t *spv = load_selftest("selftest_axpb", &bytes);
+  uint32_t *spv = vkg_test_compile_shader("selftest_axpb", &bytes);
   vkg_kernel_desc d = axpb_desc(spv, bytes);
   vkg_pipeline *p = NULL;
   VKG_CHECK_OK(ctx, vkg_pipeline_get(ctx, &d, NULL, 0, &p));
@@ -199,7 +181,7 @@ START_TEST(test_pipeline_cache_file) {
     vkg_ctx_set_log(ctx, log);
     VKG_CHECK_OK(ctx, vkg_ctx_open_device(ctx));
     size_t bytes;
-    uint32_t *spv = load_selftest("selftest_axpb", &bytes);
+    uint32_t *spv = vkg_test_compile_shader("selftest_axpb", &bytes);
     vkg_kernel_desc d = axpb_desc(spv, bytes);
     vkg_pipeline *p = NULL;
     const uint32_t k = 3;
@@ -235,7 +217,7 @@ START_TEST(test_pipeline_cache_file) {
   ctx = vkg_ctx_create(&o);
   VKG_CHECK_OK(ctx, vkg_ctx_open_device(ctx));
   size_t bytes;
-  uint32_t *spv = load_selftest("selftest_axpb", &bytes);
+  uint32_t *spv = vkg_test_compile_shader("selftest_axpb", &bytes);
   vkg_kernel_desc d = axpb_desc(spv, bytes);
   vkg_pipeline *p = NULL;
   VKG_CHECK_OK(ctx, vkg_pipeline_get(ctx, &d, NULL, 0, &p));
@@ -250,7 +232,7 @@ START_TEST(test_pipeline_cache_file) {
   vkg_ctx_options_init(&o);
   ctx = vkg_ctx_create(&o);
   VKG_CHECK_OK(ctx, vkg_ctx_open_device(ctx));
-  spv = load_selftest("selftest_axpb", &bytes);
+  spv = vkg_test_compile_shader("selftest_axpb", &bytes);
   d = axpb_desc(spv, bytes);
   VKG_CHECK_OK(ctx, vkg_pipeline_get(ctx, &d, NULL, 0, &p));
   ck_assert_ptr_null(ctx->cache_dir);

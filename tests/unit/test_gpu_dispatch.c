@@ -8,26 +8,6 @@
 
 #include "testutil.h"
 
-/* The selftest shader is compiled here at run time: test binaries do not see the
- * library's generated SPIR-V headers. */
-static uint32_t *load_selftest(const char *name, size_t *bytes) {
-  char cmd[2048], spv[1024];
-  snprintf(spv, sizeof spv, "%s/%s.spv", vkg_test_tmpdir(), name);
-  snprintf(cmd, sizeof cmd, "glslangValidator --quiet -V --target-env vulkan1.1 -o '%s' '%s/shaders/%s.comp' >&2", spv,
-           VKG_TEST_SOURCE_DIR, name);
-  ck_assert_msg(system(cmd) == 0, "glslangValidator failed for %s", name);
-  FILE *f = fopen(spv, "rb");
-  ck_assert_ptr_nonnull(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint32_t *w = malloc((size_t)n);
-  ck_assert(fread(w, 1, (size_t)n, f) == (size_t)n);
-  fclose(f);
-  *bytes = (size_t)n;
-  return w;
-}
-
 typedef struct {
   uint32_t n;
   float a, b;
@@ -62,7 +42,7 @@ static void run_axpb(vkg_ctx *ctx, vkg_pipeline *p, vkg_tensor *x, vkg_tensor *y
 START_TEST(test_axpb_sizes) {
   vkg_ctx *ctx = vkg_test_ctx();
   size_t bytes;
-  uint32_t *spv = load_selftest("selftest_axpb", &bytes);
+  uint32_t *spv = vkg_test_compile_shader("selftest_axpb", &bytes);
   vkg_kernel_desc d = axpb_desc(spv, bytes);
   const uint32_t K = 5;
   vkg_pipeline *p = NULL, *p2 = NULL;
@@ -102,7 +82,7 @@ END_TEST
 static void chain_2000(void) {
   vkg_ctx *ctx = vkg_test_ctx();
   size_t bytes;
-  uint32_t *spv = load_selftest("selftest_axpb", &bytes);
+  uint32_t *spv = vkg_test_compile_shader("selftest_axpb", &bytes);
   vkg_kernel_desc d = axpb_desc(spv, bytes);
   const uint32_t K = 0;
   vkg_pipeline *p = NULL;
@@ -152,7 +132,7 @@ END_TEST
 START_TEST(test_dispatch_errors) {
   vkg_ctx *ctx = vkg_test_ctx();
   size_t bytes;
-  uint32_t *spv = load_selftest("selftest_axpb", &bytes);
+  uint32_t *spv = vkg_test_compile_shader("selftest_axpb", &bytes);
   vkg_kernel_desc d = axpb_desc(spv, bytes);
   vkg_pipeline *p = NULL;
   VKG_CHECK_OK(ctx, vkg_pipeline_get(ctx, &d, NULL, 0, &p));

@@ -10,22 +10,10 @@
 #define MODEL VKG_TEST_SOURCE_DIR "/tests/fixtures/models/fid_inception_narrow"
 #define IO MODEL "/io.safetensors"
 
-static vkg_registry *registry(vkg_ctx *ctx) {
-  vkg_registry *reg = NULL;
-  VKG_CHECK_OK(ctx, vkg_registry_create(ctx, &reg));
-  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/core.so"));
-  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/inception.so"));
-  return reg;
-}
+static vkg_registry *registry(vkg_ctx *ctx) { return vkg_test_registry(ctx, "inception", NULL); }
 
 static vkg_status run_graph(vkg_ctx *ctx, vkg_registry *reg, const char *text) {
-  vkg_graph *g = NULL;
-  vkg_status st = vkg_graph_load_string(ctx, reg, "inception.yaml", text, strlen(text), NULL, 0, &g);
-  if (st) return st;
-  vkg_run_options ro = {0};
-  st = vkg_graph_run(g, &ro);
-  vkg_graph_destroy(g);
-  return st;
+  return vkg_test_run_graph(ctx, reg, "inception.yaml", text);
 }
 
 /* Runs images (tensor `name` of file `in`) through model; writes pool/logits/logits_unbiased to out. */

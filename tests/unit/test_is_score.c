@@ -13,13 +13,7 @@
 
 #define FIX VKG_TEST_SOURCE_DIR "/tests/fixtures/models/is/io.safetensors"
 
-static vkg_registry *registry(vkg_ctx *ctx) {
-  vkg_registry *reg = NULL;
-  VKG_CHECK_OK(ctx, vkg_registry_create(ctx, &reg));
-  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/core.so"));
-  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/is.so"));
-  return reg;
-}
+static vkg_registry *registry(vkg_ctx *ctx) { return vkg_test_registry(ctx, "is", NULL); }
 
 static vkg_status run_graph(vkg_ctx *ctx, vkg_registry *reg, const char *text, double *mean, double *std) {
   vkg_graph *g = NULL;

@@ -6,17 +6,7 @@
 
 #define MODELS VKG_TEST_SOURCE_DIR "/models"
 
-static vkg_registry *registry(vkg_ctx *ctx) {
-  static const char *const plugins[] = {"core", "vae", "vqvae", "gan", "ar", "ddpm", "inception"};
-  vkg_registry *reg = NULL;
-  VKG_CHECK_OK(ctx, vkg_registry_create(ctx, &reg));
-  for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s.so", VKG_TEST_PLUGIN_DIR, plugins[i]);
-    VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, path));
-  }
-  return reg;
-}
+static vkg_registry *registry(vkg_ctx *ctx) { return vkg_test_registry(ctx, "vae", "vqvae", "gan", "ar", "ddpm", "inception", NULL); }
 
 /* One comparison: tensor `got` of the run's output file against `want` of the golden file. */
 typedef struct check {

@@ -7,13 +7,7 @@
 
 #define FIX VKG_TEST_SOURCE_DIR "/tests/fixtures/models"
 
-static vkg_registry *registry(vkg_ctx *ctx) {
-  vkg_registry *reg = NULL;
-  VKG_CHECK_OK(ctx, vkg_registry_create(ctx, &reg));
-  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/core.so"));
-  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/vae.so"));
-  return reg;
-}
+static vkg_registry *registry(vkg_ctx *ctx) { return vkg_test_registry(ctx, "vae", NULL); }
 
 /* Loads (and so checks) a graph of a source node feeding one vae node. */
 static vkg_status check(vkg_ctx *ctx, vkg_registry *reg, const char *shape, const char *op, const char *port,

@@ -9,22 +9,10 @@
 
 #define FIX VKG_TEST_SOURCE_DIR "/tests/fixtures/models"
 
-static vkg_registry *registry(vkg_ctx *ctx) {
-  vkg_registry *reg = NULL;
-  VKG_CHECK_OK(ctx, vkg_registry_create(ctx, &reg));
-  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/core.so"));
-  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/vae.so"));
-  return reg;
-}
+static vkg_registry *registry(vkg_ctx *ctx) { return vkg_test_registry(ctx, "vae", NULL); }
 
 static vkg_status run_text(vkg_ctx *ctx, vkg_registry *reg, const char *text) {
-  vkg_graph *g = NULL;
-  vkg_status st = vkg_graph_load_string(ctx, reg, "vae_test.yaml", text, strlen(text), NULL, 0, &g);
-  if (st) return st;
-  vkg_run_options ro = {0};
-  st = vkg_graph_run(g, &ro);
-  vkg_graph_destroy(g);
-  return st;
+  return vkg_test_run_graph(ctx, reg, "vae_test.yaml", text);
 }
 
 /* A malloc'd f32 copy of tensor `name` of a .safetensors file; *n its element count. */

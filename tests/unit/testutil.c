@@ -1,6 +1,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,4 +66,47 @@ const char *vkg_test_tmpdir(void) {
     if (!mkdtemp(dir)) ck_abort_msg("mkdtemp failed");
   }
   return dir;
+}
+
+vkg_registry *vkg_test_registry(vkg_ctx *ctx, ...) {
+  vkg_registry *reg = NULL;
+  VKG_CHECK_OK(ctx, vkg_registry_create(ctx, &reg));
+  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, VKG_TEST_PLUGIN_DIR "/core.so"));
+  va_list ap;
+  va_start(ap, ctx);
+  for (const char *name; (name = va_arg(ap, const char *)) != NULL;) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.so", VKG_TEST_PLUGIN_DIR, name);
+    VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, path));
+  }
+  va_end(ap);
+  return reg;
+}
+
+vkg_status vkg_test_run_graph(vkg_ctx *ctx, vkg_registry *reg, const char *name, const char *text) {
+  vkg_graph *g = NULL;
+  vkg_status st = vkg_graph_load_string(ctx, reg, name, text, strlen(text), NULL, 0, &g);
+  if (st) return st;
+  vkg_run_options ro = {0};
+  st = vkg_graph_run(g, &ro);
+  vkg_graph_destroy(g);
+  return st;
+}
+
+uint32_t *vkg_test_compile_shader(const char *name, size_t *bytes) {
+  char cmd[2048], spv[1024];
+  snprintf(spv, sizeof spv, "%s/%s.spv", vkg_test_tmpdir(), name);
+  snprintf(cmd, sizeof cmd, "glslangValidator --quiet -V --target-env vulkan1.1 -o '%s' '%s/shaders/%s.comp' >&2", spv,
+           VKG_TEST_SOURCE_DIR, name);
+  ck_assert_msg(system(cmd) == 0, "glslangValidator failed for %s", name);
+  FILE *f = fopen(spv, "rb");
+  ck_assert_ptr_nonnull(f);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint32_t *w = malloc((size_t)n);
+  ck_assert(fread(w, 1, (size_t)n, f) == (size_t)n);
+  fclose(f);
+  *bytes = (size_t)n;
+  return w;
 }

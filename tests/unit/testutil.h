@@ -29,6 +29,15 @@ vkg_ctx *vkg_test_ctx_nodevice(void);
                   "%s: message '%s' lacks '%s'", #expr, vkg_error_message(ctx), (substr));        \
   } while (0)
 
+/* A registry with the in-tree core plugin and the named plugins ("vae", "ddpm", ...; NULL
+ * terminated) loaded from the build's plugin folder; fails the test on error. */
+vkg_registry *vkg_test_registry(vkg_ctx *ctx, ...);
+/* Loads graph text (named name.yaml in messages) and runs it; returns the first failure. */
+vkg_status vkg_test_run_graph(vkg_ctx *ctx, vkg_registry *reg, const char *name, const char *text);
+/* Compiles shaders/NAME.comp with glslangValidator at run time (test binaries do not see the
+ * library's generated SPIR-V headers); malloc'd words, *bytes their size. */
+uint32_t *vkg_test_compile_shader(const char *name, size_t *bytes);
+
 /* Deterministic test data: uniform in [lo, hi). */
 void vkg_test_fill_uniform(float *x, size_t n, unsigned seed, float lo, float hi);
 /* Max |a-b| / (atol + rtol*|b|) over n; <= 1 passes. Reports the worst index. */
