@@ -31,6 +31,7 @@ struct vkg_ynode {
   char *scalar;  /* VKG_Y_SCALAR */
   int quoted;    /* scalar was quoted or tagged: never null, bool or number by spelling */
   int n;
+  int cap;             /* allocated entries/items (grown geometrically: big graphs stay linear) */
   vkg_yentry *entries; /* VKG_Y_MAP */
   vkg_ynode **items;   /* VKG_Y_SEQ */
 };

@@ -285,7 +285,7 @@ static vkg_status default_value(vkg_graph *g, vkg_node *n, vkg_param_val *pv) {
   vkg_ynode *dv = NULL;
   vkg_status st = vkg_ytree_parse(g->ctx, n->origin, pv->desc->default_value, strlen(pv->desc->default_value), &dv);
   if (!st) {
-    vkg_ynode empty = {VKG_Y_SCALAR, 0, 0, (char *)"", 0, 0, NULL, NULL};
+    vkg_ynode empty = {.kind = VKG_Y_SCALAR, .scalar = (char *)""};
     vkg_loc l = n->loc;
     l.line = 0; /* a default has no place in the graph file */
     st = vkg_param_convert(n, pv, dv ? dv : &empty, &l, 1);

@@ -60,6 +60,14 @@ static vkg_status yerr(ybuild *b, const yaml_mark_t *m, const char *msg) {
   return vkg_error_at(b->ctx, VKG_E_INPUT, &loc, "%s", msg);
 }
 
+/* Doubles p's capacity (at least n + 1) and returns it; the caller reallocs to it. */
+static int grow(vkg_ynode *p) {
+  int cap = p->cap ? p->cap * 2 : 8;
+  if (cap < p->n + 1) cap = p->n + 1;
+  p->cap = cap;
+  return cap;
+}
+
 static vkg_status add_child(ybuild *b, vkg_ynode *n, const yaml_mark_t *m) {
   if (b->depth == 0) {
     if (b->root) {
@@ -71,7 +79,8 @@ static vkg_status add_child(ybuild *b, vkg_ynode *n, const yaml_mark_t *m) {
   }
   vkg_ynode *p = b->stack[b->depth - 1];
   if (p->kind == VKG_Y_SEQ) {
-    vkg_ynode **items = realloc(p->items, sizeof *items * (size_t)(p->n + 1));
+    vkg_ynode **items = p->items;
+    if (p->n >= p->cap) items = realloc(p->items, sizeof *items * (size_t)grow(p));
     if (!items) {
       vkg_ytree_free(n);
       return vkg_error(b->ctx, VKG_E_NOMEM, "out of host memory parsing %s", b->file);
@@ -94,7 +103,8 @@ static vkg_status add_child(ybuild *b, vkg_ynode *n, const yaml_mark_t *m) {
     vkg_ytree_free(n);
     return VKG_OK;
   }
-  vkg_yentry *e = realloc(p->entries, sizeof *e * (size_t)(p->n + 1));
+  vkg_yentry *e = p->entries;
+  if (p->n >= p->cap) e = realloc(p->entries, sizeof *e * (size_t)grow(p));
   if (!e) {
     vkg_ytree_free(n);
     return vkg_error(b->ctx, VKG_E_NOMEM, "out of host memory parsing %s", b->file);
