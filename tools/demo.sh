@@ -81,14 +81,15 @@ md=$out/report.md
   done <<'T'
 MLP VAE|mlpvae|mlpvae|mlpvae-fashion|prior samples
 KL VAE|vaekl|vae-kl|vae-kl-fashion|prior samples
+KL VAE (recon.)|vaeklrec|vae-kl-recon|vae-kl-fashion|reconstructions of the VQ-VAE's inputs
 VQ-VAE|vqvae|vqvae|vqvae-fashion|reconstructions (no prior)
 DCGAN|gan|dcgan|dcgan-fashion|samples (32x32)
 PixelCNN|pixelcnn|pixelcnn|pixelcnn-fashion|samples
 DDPM|ddpm|ddpm|ddpm-fashion|DDIM samples
 T
   echo
-  echo "Sampling time is the family's sampling node (CPU + GPU time; for the VQ-VAE encode is not"
-  echo "included). Per-node details of both runs follow (peak device memory is per run)."
+  echo "Sampling time is the family's sampling node (CPU + GPU time; for the reconstructions the"
+  echo "decode node: encode is not included). Per-node details of both runs follow (peak device memory is per run)."
   echo
   sed 's/^## /### /; s/^### \([VN]\)/#### \1/' "$out/report-samples.md"
   sed 's/^## /### /; s/^### \([VN]\)/#### \1/' "$out/report-metrics.md"

@@ -5,6 +5,7 @@
 """
 import json
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -18,6 +19,8 @@ for name in sorted(os.listdir(models)):
     info = json.load(open(p))
     size = sum(os.path.getsize(os.path.join(models, name, f)) for f in os.listdir(os.path.join(models, name)))
     test = ", ".join("%s %s" % (k, v) for k, v in info["test"].items() if k not in ("note",))
+    # a run written elsewhere (--out) and copied in: show the command as it applies here
+    command = re.sub(r" --out \S+", "", info["command"])
     print("| `%s` | `%s` | %d x %d | %.0f s (%d thread%s) | %s | %.2f MB |" % (
-        name, info["command"], info["steps"], info["batch_size"], info["train_seconds"], info["threads"],
+        name, command, info["steps"], info["batch_size"], info["train_seconds"], info["threads"],
         "" if info["threads"] == 1 else "s", test, size / 1e6))

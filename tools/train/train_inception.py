@@ -8,12 +8,15 @@ adaptive avg pool (`pool`) -> fc (`logits`). Input: the 28x28 image replicated t
 Trained at the size FID feeds (299, --train-size 299, the default) so the features vkgen computes are the
 ones the classifier learned; a smaller --train-size (>= 75) trains faster but the 299 features then differ
 from what was trained (the network is fully convolutional up to the pool), and the test accuracy printed
-is always measured at 299. Adam, cross-entropy, BatchNorm (eps 1e-3) in train mode while training; at the
+is always measured at 299. --pretrain-epochs E runs E epochs at --pretrain-size (96) first, ~9x cheaper
+per step, then --epochs at --train-size: most of the learning happens cheaply and the last stage adapts
+the network to the 299 features. Adam, cross-entropy, BatchNorm (eps 1e-3) in train mode while training; at the
 end the BatchNorm running statistics are recomputed over 512 training images (precise BN).
 Test number: accuracy on the test set at 299 (eval BN).
 Golden file (float64 reference): images [2,3,28,28] (test images 0, 1 replicated, [0, 1]) -> pool [2,P],
 logits [2,10] (fc with bias), logits_unbiased = pool @ fc.weight^T; the network runs at 299 after the resize.
 """
+import math
 import os
 import sys
 import time
@@ -60,10 +63,14 @@ def recalibrate_bn(model, xtr, args, n=512, bs=32):
 
 
 def main():
-    ap = C.parser(__doc__.splitlines()[1], 2, "inception-fashion", 32, 1e-3)
+    ap = C.parser(__doc__.splitlines()[1], 0.3, "inception-fashion", 32, 1e-3)
     ap.add_argument("--width-divisor", type=int, default=16)
     ap.add_argument("--train-size", type=int, default=299,
                     help="input size while training (FID always feeds 299; default %(default)s)")
+    ap.add_argument("--pretrain-epochs", type=float, default=3.0,
+                    help="epochs at --pretrain-size before the --epochs at --train-size (default %(default)s)")
+    ap.add_argument("--pretrain-size", type=int, default=96,
+                    help="input size of the pretraining stage, >= 75 (default %(default)s)")
     args = ap.parse_args()
     C.setup(args)
     config = {"_class_name": "FIDInceptionV3", "width_divisor": args.width_divisor, "num_classes": 10,
@@ -73,14 +80,20 @@ def main():
     xte, yte = xte[:args.test_limit], yte[:args.test_limit]
     model = M.FIDInceptionV3(config)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-    steps = C.num_steps(args)
+    # Stage 1 (optional): cheap pretraining at a small size; stage 2: --epochs at --train-size, the
+    # size the features are computed at, so the network ends adapted to it.
+    pre_steps = 0
+    if args.pretrain_epochs > 0:
+        pre_steps = max(1, int(math.ceil(args.pretrain_epochs * len(xtr) / args.batch_size)))
+    steps = pre_steps + C.num_steps(args)
     log = C.Log(steps)
     model.train()
     model.resize = False
     ts = args.train_size
     correct = seen = 0
     for i, idx in enumerate(C.batches(len(xtr), args.batch_size, steps, args.seed + 1)):
-        x = F.interpolate(rgb(xtr[idx]), size=(ts, ts), mode="bilinear", align_corners=False)
+        size = args.pretrain_size if i < pre_steps else ts
+        x = F.interpolate(rgb(xtr[idx]), size=(size, size), mode="bilinear", align_corners=False)
         _, logits = model(x)
         loss = F.cross_entropy(logits, ytr[idx])
         opt.zero_grad()
@@ -113,7 +126,8 @@ def main():
                                       "channels in [0,1]; resized to 299 inside", labels=yte[:2].tolist()
                                  if len(yte) >= 2 else []))
     C.train_info(args, "train_inception.py", train_s, steps, test, log.history,
-                 {"width_divisor": args.width_divisor, "train_size": ts})
+                 {"width_divisor": args.width_divisor, "train_size": ts, "pretrain_steps": pre_steps,
+                  "pretrain_size": args.pretrain_size if pre_steps else None})
     C.folder_report(args.out)
 
 
