@@ -62,8 +62,10 @@ def setup(args):
     np.random.seed(args.seed)
 
 
-def num_steps(args, n_train=60000):
-    return max(1, int(math.ceil(args.epochs * n_train / args.batch_size)))
+def num_steps(args, n_train=60000, epochs=None):
+    """Batches for `epochs` (default args.epochs) passes over n_train images; at least 1."""
+    epochs = args.epochs if epochs is None else epochs
+    return max(1, int(math.ceil(epochs * n_train / args.batch_size)))
 
 
 def batches(n, batch_size, steps, seed):

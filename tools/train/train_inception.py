@@ -16,7 +16,6 @@ Test number: accuracy on the test set at 299 (eval BN).
 Golden file (float64 reference): images [2,3,28,28] (test images 0, 1 replicated, [0, 1]) -> pool [2,P],
 logits [2,10] (fc with bias), logits_unbiased = pool @ fc.weight^T; the network runs at 299 after the resize.
 """
-import math
 import os
 import sys
 import time
@@ -72,6 +71,8 @@ def main():
     ap.add_argument("--pretrain-size", type=int, default=96,
                     help="input size of the pretraining stage, >= 75 (default %(default)s)")
     args = ap.parse_args()
+    if args.pretrain_size < 75 or args.train_size < 75:
+        ap.error("--train-size and --pretrain-size must be at least 75 (the Inception's smallest input)")
     C.setup(args)
     config = {"_class_name": "FIDInceptionV3", "width_divisor": args.width_divisor, "num_classes": 10,
               "resize": True}
@@ -82,9 +83,7 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     # Stage 1 (optional): cheap pretraining at a small size; stage 2: --epochs at --train-size, the
     # size the features are computed at, so the network ends adapted to it.
-    pre_steps = 0
-    if args.pretrain_epochs > 0:
-        pre_steps = max(1, int(math.ceil(args.pretrain_epochs * len(xtr) / args.batch_size)))
+    pre_steps = C.num_steps(args, len(xtr), args.pretrain_epochs) if args.pretrain_epochs > 0 else 0
     steps = pre_steps + C.num_steps(args)
     log = C.Log(steps)
     model.train()
