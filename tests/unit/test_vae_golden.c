@@ -57,13 +57,19 @@ static const char *tmp(const char *file) {
   return p;
 }
 
-START_TEST(test_autoencoder_kl_golden) {
-  vkg_ctx *ctx = vkg_test_ctx();
-  vkg_registry *reg = registry(ctx);
-  const char *io = FIX "/autoencoder_kl_tiny/io.safetensors";
-  const char *m = FIX "/autoencoder_kl_tiny";
-  const char *o1 = tmp("kl_mean.safetensors"), *o2 = tmp("kl_logvar.safetensors"), *o3 = tmp("kl_recon.safetensors"),
-             *o4 = tmp("kl_decoded.safetensors");
+/* Encodes the fixture's x and decodes both the posterior mean and the fixture's z through one
+ * graph; checks mean (named `mean_name` in the fixture), logvar, recon and decoded. Returns the
+ * path of the decoded output (a tmp() buffer). */
+static const char *check_encode_decode(vkg_ctx *ctx, vkg_registry *reg, const char *m, const char *mean_name,
+                                       const char *prefix) {
+  char io[600], f[4][64];
+  snprintf(io, sizeof io, "%s/io.safetensors", m);
+  const char *names[4] = {"mean", "logvar", "recon", "decoded"};
+  const char *o[4];
+  for (int i = 0; i < 4; i++) {
+    snprintf(f[i], sizeof f[i], "%s_%s.safetensors", prefix, names[i]);
+    o[i] = tmp(f[i]);
+  }
   char text[4096];
   snprintf(text, sizeof text,
            "vkgen: 1\nnodes:\n"
@@ -72,16 +78,23 @@ START_TEST(test_autoencoder_kl_golden) {
            "  enc: {op: vae.encode, inputs: {x: x}, params: {model: %s}}\n"
            "  rec: {op: vae.decode, inputs: {latent: enc.latent}, params: {model: %s}}\n"
            "  dec: {op: vae.decode, inputs: {latent: z}, params: {model: %s}}\n"
-           "  s1: {op: core.save_tensor, inputs: {tensor: enc.latent}, params: {path: %s, name: mean}}\n"
+           "  s1: {op: core.save_tensor, inputs: {tensor: enc.latent}, params: {path: %s, name: %s}}\n"
            "  s2: {op: core.save_tensor, inputs: {tensor: enc.logvar}, params: {path: %s, name: logvar}}\n"
            "  s3: {op: core.save_tensor, inputs: {tensor: rec}, params: {path: %s, name: recon}}\n"
            "  s4: {op: core.save_tensor, inputs: {tensor: dec}, params: {path: %s, name: decoded}}\n",
-           io, io, m, m, m, o1, o2, o3, o4);
+           io, io, m, m, m, o[0], mean_name, o[1], o[2], o[3]);
   VKG_CHECK_OK(ctx, run_text(ctx, reg, text));
-  expect_close(ctx, o1, "mean", io, "mean");
-  expect_close(ctx, o2, "logvar", io, "logvar");
-  expect_close(ctx, o3, "recon", io, "recon");
-  expect_close(ctx, o4, "decoded", io, "decoded");
+  expect_close(ctx, o[0], mean_name, io, mean_name);
+  expect_close(ctx, o[1], "logvar", io, "logvar");
+  expect_close(ctx, o[2], "recon", io, "recon");
+  expect_close(ctx, o[3], "decoded", io, "decoded");
+  return o[3];
+}
+
+START_TEST(test_autoencoder_kl_golden) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  vkg_registry *reg = registry(ctx);
+  check_encode_decode(ctx, reg, FIX "/autoencoder_kl_tiny", "mean", "kl");
   vkg_registry_destroy(reg);
   vkg_test_ctx_destroy(ctx);
 }
@@ -124,28 +137,7 @@ END_TEST
 START_TEST(test_mlpvae_golden) {
   vkg_ctx *ctx = vkg_test_ctx();
   vkg_registry *reg = registry(ctx);
-  const char *io = FIX "/mlpvae_tiny/io.safetensors";
-  const char *m = FIX "/mlpvae_tiny";
-  const char *o1 = tmp("mlp_mu.safetensors"), *o2 = tmp("mlp_logvar.safetensors"), *o3 = tmp("mlp_recon.safetensors"),
-             *o4 = tmp("mlp_decoded.safetensors");
-  char text[4096];
-  snprintf(text, sizeof text,
-           "vkgen: 1\nnodes:\n"
-           "  x: {op: core.load_tensor, params: {path: %s, name: x}}\n"
-           "  z: {op: core.load_tensor, params: {path: %s, name: z}}\n"
-           "  enc: {op: vae.encode, inputs: {x: x}, params: {model: %s}}\n"
-           "  rec: {op: vae.decode, inputs: {latent: enc.latent}, params: {model: %s}}\n"
-           "  dec: {op: vae.decode, inputs: {latent: z}, params: {model: %s}}\n"
-           "  s1: {op: core.save_tensor, inputs: {tensor: enc.latent}, params: {path: %s, name: mu}}\n"
-           "  s2: {op: core.save_tensor, inputs: {tensor: enc.logvar}, params: {path: %s, name: logvar}}\n"
-           "  s3: {op: core.save_tensor, inputs: {tensor: rec}, params: {path: %s, name: recon}}\n"
-           "  s4: {op: core.save_tensor, inputs: {tensor: dec}, params: {path: %s, name: decoded}}\n",
-           io, io, m, m, m, o1, o2, o3, o4);
-  VKG_CHECK_OK(ctx, run_text(ctx, reg, text));
-  expect_close(ctx, o1, "mu", io, "mu");
-  expect_close(ctx, o2, "logvar", io, "logvar");
-  expect_close(ctx, o3, "recon", io, "recon");
-  expect_close(ctx, o4, "decoded", io, "decoded");
+  const char *o4 = check_encode_decode(ctx, reg, FIX "/mlpvae_tiny", "mu", "mlp");
   /* decoded keeps the [B, 1, 28, 28] image shape */
   vkg_safetensors *st = NULL;
   VKG_CHECK_OK(ctx, vkg_safetensors_open(ctx, o4, &st));
