@@ -1,7 +1,8 @@
-/* The ar plugin: autoregressive pixel models (PixelCNN). */
+/* The ar plugin: autoregressive models: PixelCNN over pixels, a GPT prior over VQ codes. */
 #include <stdio.h>
 
 #include "ar_internal.h"
+#include "gpt_node.h"
 
 #include <vkgen/vkgen.h>
 
@@ -20,10 +21,23 @@ static const vkg_node_type ar_types[] = {
      VKG_NODE_SOURCE, 0, NULL, 2, vkg_ar_sample_outputs, VKG_AR_SAMPLE_NPARAMS, vkg_ar_sample_params,
      vkg_ar_sample_create, vkg_ar_sample_infer, vkg_ar_sample_start, vkg_ar_sample_run, NULL,
      vkg_ar_sample_destroy},
+    {"gpt_logits",
+     "GPT prior (minGPT as in taming-transformers): token ids [B, T] to next-token logits [B, T, vocab] in one causal "
+     "forward. Ids are checked against the vocabulary once per batch.",
+     0, 1, vkg_gpt_logits_inputs, 1, vkg_gpt_logits_outputs, VKG_GPT_LOGITS_NPARAMS, vkg_gpt_logits_params,
+     vkg_gpt_logits_create, vkg_gpt_logits_infer, vkg_gpt_logits_start, vkg_gpt_logits_run, NULL,
+     vkg_gpt_logits_destroy},
+    {"gpt_sample",
+     "GPT prior sampling of a code grid [B, h, w] (for vqvae.decode_indices): decoding on the GPU with a KV cache "
+     "(O(t) per code, no host round trip per code), temperature, top-k and top-p as taming-transformers. "
+     "Class-conditional models take the class as the first token. Sample k of the run depends only on (seed, k).",
+     0, 1, vkg_gpt_sample_inputs, 1, vkg_gpt_sample_outputs, VKG_GPT_SAMPLE_NPARAMS, vkg_gpt_sample_params,
+     vkg_gpt_sample_create, vkg_gpt_sample_infer, vkg_gpt_sample_start, vkg_gpt_sample_run, NULL,
+     vkg_gpt_sample_destroy},
 };
 
 static const vkg_plugin_desc ar_plugin = {
-    VKG_ABI_VERSION, "ar", VKG_VERSION_STRING, "Autoregressive pixel models (PixelCNN).", NELEM(ar_types), ar_types,
+    VKG_ABI_VERSION, "ar", VKG_VERSION_STRING, "Autoregressive models: PixelCNN over pixels, GPT priors over VQ codes.", NELEM(ar_types), ar_types,
 };
 
 VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void);

@@ -54,7 +54,7 @@ vkg_status vae_sample_create(vkg_node *node, void **state) {
 vkg_status vae_sample_infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out) {
   (void)in;
   vae_node_state *s = state;
-  vkg_tensor_info z = {VKG_F32, s->latent};
+  vkg_tensor_info z = {VKG_F32, s->latent, 0};
   out[1] = z;
   return vae_infer_decode(node, s->vm, &z, &out[0]);
 }

@@ -23,6 +23,11 @@ vkg_status vq_decode_indices_infer(vkg_node *node, void *state, const vkg_tensor
   if ((in[0].dtype != VKG_I32 && in[0].dtype != VKG_I64) || x->ndim != 3)
     return vkg_node_input_error(node, VKG_E_INPUT, 0, "expected i32 or i64 indices [B, h, w], got %s %s",
                                 vkg_dtype_name(in[0].dtype), vkg_shape_format(x, b, sizeof b));
+  if (in[0].index_limit > 0 && in[0].index_limit != s->vm->num_codes)
+    return vkg_node_input_error(node, VKG_E_INPUT, 0,
+                                "its indices take %lld values (the producer's vocabulary), but the model's codebook has "
+                                "%lld codes (num_vq_embeddings): the prior and the VQ model do not belong together",
+                                (long long)in[0].index_limit, (long long)s->vm->num_codes);
   out[0].dtype = VKG_F32;
   out[0].shape = vq_image_shape(s->vm, x->d[0], x->d[1], x->d[2]);
   return VKG_OK;

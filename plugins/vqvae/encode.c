@@ -33,6 +33,7 @@ vkg_status vq_encode_infer(vkg_node *node, void *state, const vkg_tensor_info *i
   out[0].shape = out[1].shape = vkg_shape_4d(x->d[0], vm->embed_dim, x->d[2] / f, x->d[3] / f);
   out[2].dtype = VKG_I64;
   out[2].shape = vkg_shape_make(3, (int64_t[]){x->d[0], x->d[2] / f, x->d[3] / f});
+  out[2].index_limit = vm->num_codes;
   return VKG_OK;
 }
 

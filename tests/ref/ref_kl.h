@@ -17,6 +17,20 @@ void ref_softmax(const float *x, float *y, int64_t rows, int64_t len, int log_ou
 /* q [bh, lq, d], k [bh, lk, d], v [bh, lk, dv] -> o [bh, lq, dv] */
 void ref_attention(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq, int64_t lk,
                    int64_t d, int64_t dv, float scale);
+/* causal (minGPT mask): query i at position i + lk - lq sees keys j <= position, and all j < n_unmasked
+ * when its position is < n_unmasked */
+void ref_attention_causal(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq,
+                          int64_t lk, int64_t d, int64_t dv, float scale, int64_t n_unmasked);
+/* y[b, t, :] = tok[ids[b * L + col0 + t]] + pos[pos0 + t] (pos may be NULL) */
+void ref_embedding(const int64_t *ids, int64_t B, int64_t L, int64_t col0, int64_t T, const float *tok, int64_t C,
+                   const float *pos, int64_t pos0, float *y);
+/* keep[r * c + i] (0/1) of transformers' top_k_top_p_filtering on logits / temperature (ties by index);
+ * top_k 0 / top_p >= 1: off */
+void ref_topkp_keep(const float *logits, int64_t rows, int64_t c, float temperature, int64_t top_k, float top_p,
+                    unsigned char *keep);
+/* the Gumbel-max draw of vkg_categorical over the kept entries (double); *margin: best - second best */
+int64_t ref_gumbel_pick(const float *logits, const unsigned char *keep, int64_t c, float temperature, uint64_t seed,
+                        uint64_t sample, uint32_t stream, double *margin);
 /* act numbers as vkg_act */
 float ref_activation(float x, int act, float param);
 /* shapes right-aligned to ndim (<= 6); a and b may broadcast */

@@ -47,15 +47,21 @@ void ref_softmax(const float *x, float *y, int64_t rows, int64_t len, int log_ou
   }
 }
 
-void ref_attention(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq, int64_t lk,
-                   int64_t d, int64_t dv, float scale) {
+/* causal < 0: no mask; else minGPT's mask with an n_unmasked prefix of causal */
+static void attention_core(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq,
+                           int64_t lk, int64_t d, int64_t dv, float scale, int64_t causal) {
   double *s = malloc((size_t)lk * sizeof *s);
   if (!s) return;
   for (int64_t b = 0; b < bh; b++)
     for (int64_t i = 0; i < lq; i++) {
+      const int64_t p = i + lk - lq;
       const float *qi = q + (b * lq + i) * d;
       double m = -INFINITY, sum = 0;
       for (int64_t j = 0; j < lk; j++) {
+        if (causal >= 0 && j > p && !(p < causal && j < causal)) {
+          s[j] = -INFINITY;
+          continue;
+        }
         const float *kj = k + (b * lk + j) * d;
         double acc = 0;
         for (int64_t t = 0; t < d; t++) acc += (double)qi[t] * kj[t];
@@ -63,7 +69,7 @@ void ref_attention(const float *q, const float *k, const float *v, float *o, int
         if (s[j] > m) m = s[j];
       }
       for (int64_t j = 0; j < lk; j++) {
-        s[j] = exp(s[j] - m);
+        s[j] = s[j] == -INFINITY ? 0 : exp(s[j] - m);
         sum += s[j];
       }
       for (int64_t e = 0; e < dv; e++) {
@@ -73,4 +79,14 @@ void ref_attention(const float *q, const float *k, const float *v, float *o, int
       }
     }
   free(s);
+}
+
+void ref_attention(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq, int64_t lk,
+                   int64_t d, int64_t dv, float scale) {
+  attention_core(q, k, v, o, bh, lq, lk, d, dv, scale, -1);
+}
+
+void ref_attention_causal(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq,
+                          int64_t lk, int64_t d, int64_t dv, float scale, int64_t n_unmasked) {
+  attention_core(q, k, v, o, bh, lq, lk, d, dv, scale, n_unmasked);
 }

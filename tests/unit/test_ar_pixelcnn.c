@@ -26,20 +26,6 @@ static void run_text(vkg_ctx *ctx, vkg_registry *reg, const char *text) {
   vkg_graph_destroy(g);
 }
 
-/* Tensor name of a .safetensors file as raw bytes (malloc'd); *bytes gets the size. */
-static void *read_raw(vkg_ctx *ctx, const char *path, const char *name, size_t *bytes) {
-  vkg_safetensors *st = NULL;
-  VKG_CHECK_OK(ctx, vkg_safetensors_open(ctx, path, &st));
-  const vkg_st_entry *e = vkg_safetensors_find(st, name);
-  ck_assert_msg(e != NULL, "%s: no tensor %s", path, name);
-  void *x = malloc(e->bytes);
-  ck_assert_ptr_nonnull(x);
-  memcpy(x, e->data, e->bytes);
-  *bytes = e->bytes;
-  vkg_safetensors_close(st);
-  return x;
-}
-
 static const char *tmp_path(char *buf, size_t n, const char *file) {
   snprintf(buf, n, "%s/%s", vkg_test_tmpdir(), file);
   return buf;
@@ -61,8 +47,8 @@ START_TEST(test_logits_golden_full_and_band) {
            MODEL, MODEL, MODEL, MODEL, out, out);
   run_text(ctx, reg, text);
   size_t nf, nb, nr;
-  float *full = read_raw(ctx, out, "full", &nf), *band = read_raw(ctx, out, "band", &nb);
-  float *ref = read_raw(ctx, MODEL "/io.safetensors", "logits", &nr);
+  float *full = vkg_test_read_tensor(ctx, out, "full", &nf), *band = vkg_test_read_tensor(ctx, out, "band", &nb);
+  float *ref = vkg_test_read_tensor(ctx, MODEL "/io.safetensors", "logits", &nr);
   ck_assert_uint_eq(nf, nr);
   ck_assert_uint_eq(nb, nr);
   const size_t n = nr / sizeof(float);
@@ -94,8 +80,8 @@ static int32_t *sample(vkg_ctx *ctx, vkg_registry *reg, int batches, int batch, 
            batches, MODEL, batch, seed, mode, out, out);
   run_text(ctx, reg, text);
   size_t ib;
-  int32_t *px = read_raw(ctx, out, "pixels", bytes);
-  float *img = read_raw(ctx, out, "image", &ib);
+  int32_t *px = vkg_test_read_tensor(ctx, out, "pixels", bytes);
+  float *img = vkg_test_read_tensor(ctx, out, "image", &ib);
   ck_assert_uint_eq(ib, *bytes);
   for (size_t i = 0; i < *bytes / 4; i++) {
     ck_assert_msg(px[i] >= 0 && px[i] <= 255, "pixel %zu = %d", i, px[i]);
@@ -146,7 +132,7 @@ START_TEST(test_band_equals_full_cropped) {
            MODEL, MODEL, MODEL, out, out);
   run_text(ctx, reg, text);
   size_t nf, nb;
-  float *full = read_raw(ctx, out, "full", &nf), *band = read_raw(ctx, out, "band", &nb);
+  float *full = vkg_test_read_tensor(ctx, out, "full", &nf), *band = vkg_test_read_tensor(ctx, out, "band", &nb);
   ck_assert_uint_eq(nf, nb);
   ck_assert_uint_eq(nf, 2 * 256 * 16 * 16 * 4);
   size_t worst = 0;

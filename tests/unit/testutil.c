@@ -110,3 +110,16 @@ uint32_t *vkg_test_compile_shader(const char *name, size_t *bytes) {
   *bytes = (size_t)n;
   return w;
 }
+
+void *vkg_test_read_tensor(vkg_ctx *ctx, const char *path, const char *name, size_t *bytes) {
+  vkg_safetensors *st = NULL;
+  VKG_CHECK_OK(ctx, vkg_safetensors_open(ctx, path, &st));
+  const vkg_st_entry *e = vkg_safetensors_find(st, name);
+  ck_assert_msg(e != NULL, "%s: no tensor %s", path, name);
+  void *x = malloc(e->bytes ? e->bytes : 1);
+  ck_assert_ptr_nonnull(x);
+  memcpy(x, e->data, e->bytes);
+  *bytes = e->bytes;
+  vkg_safetensors_close(st);
+  return x;
+}

@@ -34,6 +34,9 @@ vkg_ctx *vkg_test_ctx_nodevice(void);
 vkg_registry *vkg_test_registry(vkg_ctx *ctx, ...);
 /* Loads graph text (named name.yaml in messages) and runs it; returns the first failure. */
 vkg_status vkg_test_run_graph(vkg_ctx *ctx, vkg_registry *reg, const char *name, const char *text);
+/* Tensor name of a .safetensors file as raw bytes (malloc'd); *bytes gets the size. Fails the test
+ * when the file or the tensor is missing. */
+void *vkg_test_read_tensor(vkg_ctx *ctx, const char *path, const char *name, size_t *bytes);
 /* Compiles shaders/NAME.comp with glslangValidator at run time (test binaries do not see the
  * library's generated SPIR-V headers); malloc'd words, *bytes their size. */
 uint32_t *vkg_test_compile_shader(const char *name, size_t *bytes);

@@ -10,6 +10,7 @@ upcast float32 weights and the outputs are cast to float32. See tools/ref/README
 tensor names of every io*.safetensors file.
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -22,6 +23,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import diffusers_ref as D  # noqa: E402
+import gpt_ref as G  # noqa: E402
 import metrics  # noqa: E402
 import models_small as M  # noqa: E402
 import schedulers as S  # noqa: E402
@@ -432,15 +434,73 @@ def make_metrics(out):
     return [p, p2]
 
 
+GPT_TINY = {"vocab_size": 37, "block_size": 11, "n_layer": 2, "n_head": 3, "n_embd": 24, "n_unmasked": 2}
+
+
+def _gpt_random(seed):
+    torch.manual_seed(seed)
+    m = G.from_config(GPT_TINY)
+    with torch.no_grad():
+        for n, prm in m.named_parameters():
+            if n.endswith("ln1.weight") or n.endswith("ln2.weight") or n == "ln_f.weight":
+                prm.normal_(1.0, 0.2)
+            else:
+                prm.normal_(0.0, 0.5 if prm.dim() >= 2 else 0.2)
+    return m.eval()
+
+
+def _greedy_margin(m64, classes, steps):
+    """Greedy decoding with the KV cache, and the smallest best-minus-second logit along its path."""
+    with torch.no_grad():
+        greedy = G.sample_with_past(classes[:, None], m64, steps, greedy=True)
+        full = m64(torch.cat([classes[:, None], greedy[:, :-1]], dim=1))
+        # position 0 of the full forward sees the unmasked prefix, the cached decode does not: skip it
+        top2 = torch.topk(full[:, 1:], 2, dim=-1)[0]
+    return greedy, float((top2[..., 0] - top2[..., 1]).min())
+
+
+def make_gpt(out):
+    """gpt_tiny: odd sizes (3 heads of 8, vocab 37, an n_unmasked prefix of 2), weights far from minGPT's
+    0.02 init so the logits are spread out; the first seed whose greedy path has margins > 1e-3."""
+    classes = torch.arange(5, dtype=torch.int64)
+    for seed in range(7000, 7100):
+        m = _gpt_random(seed)
+        greedy, margin = _greedy_margin(copy.deepcopy(m).double(), classes, 10)
+        if margin > 1e-3:
+            break
+    p = folder(out, "gpt_tiny")
+    write_json(os.path.join(p, "config.json"), G.config_json(m, n_classes=5, latent_shape=[2, 5]))
+    save_weights(m, os.path.join(p, "model.safetensors"))
+    g = torch.Generator().manual_seed(7001)
+    tokens = torch.randint(0, 37, (3, 11), generator=g)
+    with torch.no_grad():
+        logits = as64(m)(tokens)
+    bad = tokens.clone()
+    bad[1, 4] = 37  # one id past the vocabulary: ar.gpt_logits must refuse it
+    st.save_file({"tokens": tokens, "logits": f32(logits), "greedy_classes": classes, "greedy": greedy,
+                  "bad_tokens": bad},
+                 os.path.join(p, "io.safetensors"),
+                 meta(what="GPT logits (full causal forward) and greedy decoding (taming's sample_with_past, KV cache)",
+                      seed=seed, greedy_min_margin=margin))
+    return [p]
+
+
+MAKERS = {"unets": lambda o: make_unets(o), "aekl": lambda o: make_aekl(o), "vq": lambda o: make_vq(o),
+          "dcgan": lambda o: make_dcgan(o), "pixelcnn": lambda o: make_pixelcnn(o),
+          "mlpvae": lambda o: make_mlpvae(o), "inception": lambda o: make_inception(o),
+          "metrics": lambda o: make_metrics(o), "gpt": lambda o: make_gpt(o)}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures", "models"))
+    ap.add_argument("--only", action="append", choices=sorted(MAKERS), help="write only these fixtures (repeatable)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     made = []
-    for fn in (make_unets, make_aekl, make_vq, make_dcgan, make_pixelcnn, make_mlpvae, make_inception,
-               make_metrics):
-        made += fn(args.out)
+    for name, fn in MAKERS.items():
+        if not args.only or name in args.only:
+            made += fn(args.out)
     total = 0
     for p in made:
         for f in sorted(os.listdir(p)):

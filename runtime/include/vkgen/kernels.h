@@ -21,6 +21,7 @@
 #include "kernels/pool.h"
 #include "kernels/reduce.h"
 #include "kernels/random.h"
+#include "kernels/sequence.h"
 #include "kernels/stats.h"
 
 #endif

@@ -151,6 +151,68 @@ VKG_EXPORT vkg_status vkg_nn_time_embed_forward(vkg_ctx *ctx, const vkg_nn_time_
                                                 vkg_tensor **out);
 VKG_EXPORT void vkg_nn_time_embed_free(vkg_nn_time_embed *te);
 
+/* ---- transformer layers (minGPT / taming-transformers, DiT) ------------------------------------
+ * Sequences are [B, T, C] (token-major, as torch's nn.Linear sees them). */
+
+/* LayerNorm over the last dimension: prefix.weight and prefix.bias [dim] (affine), or none when
+ * affine is 0 (elementwise_affine=False). dim < 0 takes the size from the weight. */
+typedef struct vkg_nn_layer_norm {
+  vkg_tensor *gamma, *beta; /* NULL without affine parameters */
+  int64_t dim;
+  float eps;
+} vkg_nn_layer_norm;
+
+VKG_EXPORT vkg_status vkg_nn_layer_norm_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t dim, float eps,
+                                             int affine, vkg_nn_layer_norm *out);
+VKG_EXPORT vkg_status vkg_nn_layer_norm_forward(vkg_ctx *ctx, const vkg_nn_layer_norm *ln, const vkg_tensor *x,
+                                                vkg_tensor **out);
+VKG_EXPORT void vkg_nn_layer_norm_free(vkg_nn_layer_norm *ln);
+
+/* The transformer MLP: fc2(act(fc1(x))) (minGPT's mlp.0 / mlp.2, diffusers' ff.net.0.proj /
+ * ff.net.2); the hidden width comes from fc1's weight. */
+typedef struct vkg_nn_mlp {
+  vkg_nn_linear fc1, fc2;
+  vkg_act act;
+} vkg_nn_mlp;
+
+VKG_EXPORT vkg_status vkg_nn_mlp_load(vkg_ctx *ctx, vkg_model *m, const char *fc1_prefix, const char *fc2_prefix,
+                                      int64_t dim, vkg_act act, vkg_nn_mlp *out);
+VKG_EXPORT vkg_status vkg_nn_mlp_forward(vkg_ctx *ctx, const vkg_nn_mlp *mlp, const vkg_tensor *x, vkg_tensor **out);
+VKG_EXPORT void vkg_nn_mlp_free(vkg_nn_mlp *mlp);
+
+/* Multi-head self-attention with separate q/k/v/out projections (with biases when the file has
+ * them). names: the four sub-keys under prefix, {"query", "key", "value", "proj"} for minGPT or
+ * {"to_q", "to_k", "to_v", "to_out.0"} for diffusers. dim % heads must be 0. */
+typedef struct vkg_nn_mha {
+  vkg_nn_linear q, k, v, o;
+  int64_t dim;
+  int heads;
+} vkg_nn_mha;
+
+VKG_EXPORT vkg_status vkg_nn_mha_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, const char *const names[4],
+                                      int64_t dim, int heads, vkg_nn_mha *out);
+/* x [B, T, dim] -> o(attention(q(x), k(x), v(x))); causal: minGPT's mask with an n_unmasked
+ * prefix (see vkg_attention_causal); else every token sees every token. */
+VKG_EXPORT vkg_status vkg_nn_mha_forward(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, int causal,
+                                         int64_t n_unmasked, vkg_tensor **out);
+VKG_EXPORT void vkg_nn_mha_free(vkg_nn_mha *a);
+
+/* The device-side key/value cache of one attention layer for incremental decoding:
+ * [B, heads, cap, dim / heads] each; len positions filled. */
+typedef struct vkg_nn_kv_cache {
+  vkg_tensor *k, *v;
+  int64_t len, cap;
+} vkg_nn_kv_cache;
+
+VKG_EXPORT vkg_status vkg_nn_kv_cache_init(vkg_ctx *ctx, const vkg_nn_mha *a, int64_t batch, int64_t cap,
+                                           vkg_nn_kv_cache *out);
+VKG_EXPORT void vkg_nn_kv_cache_free(vkg_nn_kv_cache *c);
+/* One decoding step: x [B, 1, dim] is the token at position c->len; its key and value join the
+ * cache and it attends to every cached position (itself included), as minGPT's forward with
+ * layer_past. O(len) work; c->len grows by one. */
+VKG_EXPORT vkg_status vkg_nn_mha_step(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, vkg_nn_kv_cache *c,
+                                      vkg_tensor **out);
+
 /* ---- small tensor helpers the layers share ------------------------------------------------ */
 /* A view of x with another shape (same numel). */
 VKG_EXPORT vkg_status vkg_nn_reshape(vkg_ctx *ctx, vkg_tensor *x, const vkg_shape *shape, vkg_tensor **out);

@@ -34,7 +34,8 @@
 extern "C" {
 #endif
 
-#define VKG_ABI_VERSION 1u
+/* 2: vkg_tensor_info gained index_limit (plugins built for 1 are refused). */
+#define VKG_ABI_VERSION 2u
 #define VKG_PLUGIN_ENTRY_SYMBOL "vkg_plugin_entry"
 
 #ifdef __cplusplus

@@ -38,6 +38,10 @@ typedef struct vkg_shape {
 typedef struct vkg_tensor_info {
   vkg_dtype dtype;
   vkg_shape shape;
+  /* Integer tensors of ids (codebook indices, tokens): when > 0, every value is known to lie in
+   * [0, index_limit) (a producer's vocabulary or codebook size), so a consumer can check at
+   * validation that it accepts them; 0: unknown. Zero-initialised by the runtime. */
+  int64_t index_limit;
 } vkg_tensor_info;
 
 VKG_EXPORT size_t vkg_dtype_size(vkg_dtype t);

@@ -8,9 +8,8 @@
 #include "vkgen/kernels/activation.h"
 #include "vkgen/kernels/attention.h"
 
-vkg_status vkg_attention(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
-                         vkg_tensor *out, float scale) {
-  const char *kn = "attention";
+static vkg_status attention(vkg_ctx *ctx, const char *kn, const vkg_tensor *q, const vkg_tensor *k,
+                            const vkg_tensor *v, vkg_tensor *out, float scale, int causal, int64_t n_unmasked) {
   vkg_status st = vkg_k_need(ctx, kn, "q", q, VKG_F32);
   if (st == VKG_OK) st = vkg_k_need(ctx, kn, "k", k, VKG_F32);
   if (st == VKG_OK) st = vkg_k_need(ctx, kn, "v", v, VKG_F32);
@@ -45,6 +44,9 @@ vkg_status vkg_attention(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k,
   if (lk > 16 * VKG_K_CHUNK || dq > 16 * VKG_K_CHUNK)
     return vkg_error(ctx, VKG_E_INPUT, "%s: Lk %lld or D %lld is over the limit %d", kn, (long long)lk, (long long)dq,
                      16 * VKG_K_CHUNK);
+  if (causal && (n_unmasked < 0 || lq > lk))
+    return vkg_error(ctx, VKG_E_INPUT, "%s: needs Lq <= Lk (got %lld, %lld) and n_unmasked >= 0 (got %lld)", kn,
+                     (long long)lq, (long long)lk, (long long)n_unmasked);
   if (!(scale > 0)) scale = (float)(1.0 / sqrt((double)(dq ? dq : 1)));
   vkg_tensor *sc = NULL;
   int64_t sdims[3] = {bh, lq, lk};
@@ -53,7 +55,9 @@ vkg_status vkg_attention(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k,
   struct {
     uint32_t n, lq, lk, d;
     float scale;
-  } p1 = {(uint32_t)(bh * lq * lk), (uint32_t)lq, (uint32_t)lk, (uint32_t)dq, scale};
+    uint32_t causal, n_unmasked;
+  } p1 = {(uint32_t)(bh * lq * lk), (uint32_t)lq, (uint32_t)lk, (uint32_t)dq, scale, (uint32_t)(causal != 0),
+          (uint32_t)(n_unmasked < lk ? n_unmasked : lk)};
   const vkg_tensor *t1[3] = {q, k, sc};
   st = VKG_K_LAUNCH(ctx, kl_attn_scores, t1, 3, &p1, p1.n);
   if (st == VKG_OK) st = vkg_softmax(ctx, sc, sc);
@@ -66,4 +70,14 @@ vkg_status vkg_attention(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k,
   }
   vkg_tensor_unref(sc); /* the stream keeps recorded reads valid */
   return st;
+}
+
+vkg_status vkg_attention(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
+                         vkg_tensor *out, float scale) {
+  return attention(ctx, "attention", q, k, v, out, scale, 0, 0);
+}
+
+vkg_status vkg_attention_causal(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
+                                vkg_tensor *out, float scale, int64_t n_unmasked) {
+  return attention(ctx, "attention_causal", q, k, v, out, scale, 1, n_unmasked);
 }

@@ -17,6 +17,12 @@ extern "C" {
 VKG_EXPORT vkg_status vkg_attention(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
                                     vkg_tensor *out, float scale);
 
+/* The same with a causal mask, as minGPT's CausalSelfAttention: query i sits at position
+ * p = i + Lk - Lq (the last Lq of Lk positions) and attends to keys j <= p; when p < n_unmasked
+ * it also attends to every key j < n_unmasked (minGPT's n_unmasked prefix, 0 for none). */
+VKG_EXPORT vkg_status vkg_attention_causal(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k,
+                                           const vkg_tensor *v, vkg_tensor *out, float scale, int64_t n_unmasked);
+
 #ifdef __cplusplus
 }
 #endif

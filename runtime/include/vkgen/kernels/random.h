@@ -37,6 +37,18 @@ VKG_EXPORT vkg_status vkg_rand_uniform(vkg_ctx *ctx, vkg_tensor *t, uint64_t see
 VKG_EXPORT vkg_status vkg_categorical(vkg_ctx *ctx, const vkg_tensor *logits, vkg_tensor *idx, float temperature,
                                       uint64_t seed, uint64_t first_sample, uint32_t stream);
 
+/* Sampling from logits as taming-transformers' sample_with_past does it: logits / temperature,
+ * then transformers' top_k_top_p_filtering, then a draw from the softmax (Gumbel-max with the
+ * words of vkg_categorical, so with top_k 0 and top_p >= 1 this equals vkg_categorical).
+ * top_k > 0 keeps the entries with fewer than top_k strictly larger ones (ties with the k-th
+ * value stay, as torch.topk's threshold); top_p < 1 then keeps, in descending order (equal
+ * values by index), each entry whose preceding probability mass is <= top_p (the first always).
+ * temperature <= 0: greedy argmax (filters do not change it). logits [N, C] f32 (C <= 32768
+ * when a filter is on; each filter is O(C^2) per row), idx [N] i32. */
+VKG_EXPORT vkg_status vkg_sample_logits(vkg_ctx *ctx, const vkg_tensor *logits, vkg_tensor *idx, float temperature,
+                                        int64_t top_k, float top_p, uint64_t seed, uint64_t first_sample,
+                                        uint32_t stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,161 @@
+/* ar.gpt_logits / ar.gpt_sample through the graph API against PyTorch (tools/ref/gpt_ref.py):
+ * the fixture gpt_tiny (odd sizes, an unmasked prefix) and the trained models/gpt-prior-fashion:
+ * logits to 1e-4 relative, greedy decoding (top_k 1 and temperature 0) exact; sampling
+ * determinism, batch-size and batch-split independence, class input = class_labels; errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define FIX VKG_TEST_SOURCE_DIR "/tests/fixtures/models"
+#define TINY FIX "/gpt_tiny"
+#define PRIOR VKG_TEST_SOURCE_DIR "/models/gpt-prior-fashion"
+
+static const char *tmp(char *buf, size_t n, const char *file) {
+  snprintf(buf, n, "%s/%s", vkg_test_tmpdir(), file);
+  return buf;
+}
+
+/* gpt_logits on io's tokens, greedy decoding of every class both as top_k 1 and temperature 0. */
+static void golden(const char *model, const char *io, int64_t n_classes, double rtol) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  vkg_registry *reg = vkg_test_registry(ctx, "ar", "vqvae", NULL);
+  char out[512], text[4096], labels[256] = "";
+  for (int64_t c = 0; c < n_classes; c++)
+    snprintf(labels + strlen(labels), sizeof labels - strlen(labels), "%s%lld", c ? ", " : "", (long long)c);
+  tmp(out, sizeof out, "gpt_golden.safetensors");
+  remove(out);
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n"
+           "  tok: {op: core.load_tensor, params: {path: %s, name: tokens}}\n"
+           "  lg: {op: ar.gpt_logits, inputs: {indices: tok}, params: {model: %s}}\n"
+           "  g1: {op: ar.gpt_sample, params: {model: %s, batch: %lld, class_labels: [%s], top_k: 1, seed: 5}}\n"
+           "  g0: {op: ar.gpt_sample, params: {model: %s, batch: %lld, class_labels: [%s], temperature: 0}}\n"
+           "  s1: {op: core.save_tensor, inputs: {tensor: lg}, params: {path: %s, name: logits}}\n"
+           "  s2: {op: core.save_tensor, inputs: {tensor: g1}, params: {path: %s, name: topk1}}\n"
+           "  s3: {op: core.save_tensor, inputs: {tensor: g0}, params: {path: %s, name: greedy}}\n",
+           io, model, model, (long long)n_classes, labels, model, (long long)n_classes, labels, out, out, out);
+  VKG_CHECK_OK(ctx, vkg_test_run_graph(ctx, reg, "gpt", text));
+  size_t nb = 0, wb = 0;
+  float *got = vkg_test_read_tensor(ctx, out, "logits", &nb), *want = vkg_test_read_tensor(ctx, io, "logits", &wb);
+  ck_assert_uint_eq(nb, wb);
+  size_t worst = 0;
+  /* relative to the logits' scale: atol = rtol * max |logit| */
+  double mx = 0;
+  for (size_t i = 0; i < wb / 4; i++) mx = fabs(want[i]) > mx ? fabs(want[i]) : mx;
+  double e = vkg_test_rel_err(got, want, wb / 4, rtol * mx, rtol, &worst);
+  ck_assert_msg(e <= 1.0, "%s logits: error %.3g x tolerance at %zu (got %.9g want %.9g)", model, e, worst,
+                (double)got[worst], (double)want[worst]);
+  free(got), free(want);
+  int64_t *g1 = vkg_test_read_tensor(ctx, out, "topk1", &nb), *g0 = vkg_test_read_tensor(ctx, out, "greedy", &wb),
+          *ref = vkg_test_read_tensor(ctx, io, "greedy", &wb);
+  ck_assert_uint_eq(nb, wb);
+  for (size_t i = 0; i < wb / 8; i++) {
+    ck_assert_msg(g1[i] == ref[i], "%s top_k 1: code %zu is %lld, PyTorch %lld", model, i, (long long)g1[i],
+                  (long long)ref[i]);
+    ck_assert_msg(g0[i] == ref[i], "%s temperature 0: code %zu is %lld, PyTorch %lld", model, i, (long long)g0[i],
+                  (long long)ref[i]);
+  }
+  free(g1), free(g0), free(ref);
+  vkg_registry_destroy(reg);
+  vkg_test_ctx_destroy(ctx);
+}
+
+START_TEST(test_tiny_golden) { golden(TINY, TINY "/io.safetensors", 5, 1e-4); }
+END_TEST
+
+START_TEST(test_prior_golden) { golden(PRIOR, PRIOR "/golden.safetensors", 10, 1e-4); }
+END_TEST
+
+/* Sampling: same seed, same codes whatever the batch size or split; the class input equals
+ * class_labels; top-k / top-p runs; different seeds differ. */
+START_TEST(test_sample_independence) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  vkg_registry *reg = vkg_test_registry(ctx, "ar", "vqvae", NULL);
+  char out[512], text[4096], cls[512];
+  tmp(out, sizeof out, "gpt_split.safetensors");
+  tmp(cls, sizeof cls, "gpt_cls.safetensors");
+  remove(out);
+  remove(cls);
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n"
+           "  a: {op: ar.gpt_sample, params: {model: %s, batch: 6, class_labels: [0, 1, 2, 3, 4], seed: 9, top_k: 8, "
+           "top_p: 0.9}}\n"
+           "  s: {op: core.save_tensor, inputs: {tensor: a}, params: {path: %s, name: whole}}\n",
+           TINY, out);
+  VKG_CHECK_OK(ctx, vkg_test_run_graph(ctx, reg, "gpt", text));
+  /* 3 batches of 2, all class 0: samples 0 and 5 are class 0 in both runs */
+  snprintf(text, sizeof text,
+           "vkgen: 1\nbatches: 3\nnodes:\n"
+           "  a: {op: ar.gpt_sample, params: {model: %s, batch: 2, class_labels: [0], seed: 9, top_k: 8, top_p: 0.9}}\n"
+           "  s: {op: core.save_tensor, inputs: {tensor: a}, params: {path: %s, name: split}}\n",
+           TINY, out);
+  VKG_CHECK_OK(ctx, vkg_test_run_graph(ctx, reg, "gpt", text));
+  size_t nw = 0, ns = 0;
+  int64_t *whole = vkg_test_read_tensor(ctx, out, "whole", &nw), *split = vkg_test_read_tensor(ctx, out, "split", &ns);
+  ck_assert_uint_eq(nw, 6 * 10 * 8);
+  ck_assert_uint_eq(ns, 6 * 10 * 8);
+  /* sample 0 and 5 have class 0 in both runs: identical codes (sample index = global index) */
+  ck_assert(memcmp(whole, split, 10 * 8) == 0);
+  ck_assert(memcmp(whole + 50, split + 50, 10 * 8) == 0);
+  for (size_t i = 0; i < 60; i++) ck_assert(whole[i] >= 0 && whole[i] < 37);
+  free(whole), free(split);
+  vkg_registry_destroy(reg);
+  vkg_test_ctx_destroy(ctx);
+}
+END_TEST
+
+static void expect_fail(vkg_ctx *ctx, vkg_registry *reg, const char *text, const char *substr) {
+  VKG_CHECK_FAILS(ctx, vkg_test_run_graph(ctx, reg, "gpt", text), VKG_E_INPUT, substr);
+}
+
+START_TEST(test_errors) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  vkg_registry *reg = vkg_test_registry(ctx, "ar", "vqvae", NULL);
+  char text[4096];
+  /* a grid larger than block_size */
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n  a: {op: ar.gpt_sample, params: {model: %s, grid: [4, 4], class_labels: [1]}}\n", TINY);
+  expect_fail(ctx, reg, text, "more than the model's block_size 11");
+  /* class out of range, missing class for a class-conditional model */
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n  a: {op: ar.gpt_sample, params: {model: %s, class_labels: [1, 5]}}\n", TINY);
+  expect_fail(ctx, reg, text, "class 5 is out of range: the model has 5 classes");
+  snprintf(text, sizeof text, "vkgen: 1\nnodes:\n  a: {op: ar.gpt_sample, params: {model: %s}}\n", TINY);
+  expect_fail(ctx, reg, text, "connect a class input or give class_labels");
+  /* a prior whose vocabulary differs from the VQ model's codebook (37 vs 32 codes) */
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n  a: {op: ar.gpt_sample, params: {model: %s, class_labels: [1]}}\n"
+           "  d: {op: vqvae.decode_indices, inputs: {indices: a}, params: {model: %s/vqmodel_tiny}}\n",
+           TINY, FIX);
+  expect_fail(ctx, reg, text, "its indices take 37 values (the producer's vocabulary), but the model's codebook has 32");
+  /* an id >= vocab in the data (found at run, before any GPU work on it) */
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n  t: {op: core.load_tensor, params: {path: %s/io.safetensors, name: bad_tokens}}\n"
+           "  l: {op: ar.gpt_logits, inputs: {indices: t}, params: {model: %s}}\n",
+           TINY, TINY);
+  expect_fail(ctx, reg, text, "token id 37 at [1, 4] is outside the model's vocabulary [0, 37)");
+  /* too many tokens for the block */
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n  t: {op: core.load_tensor, params: {path: %s/io.safetensors, name: greedy}}\n"
+           "  c: {op: core.concat, inputs: {a: t, b: t}, params: {axis: 1}}\n"
+           "  l: {op: ar.gpt_logits, inputs: {indices: c}, params: {model: %s}}\n",
+           TINY, TINY);
+  expect_fail(ctx, reg, text, "20 tokens exceed the model's block_size 11");
+  vkg_registry_destroy(reg);
+  vkg_test_ctx_destroy(ctx);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("ar_gpt");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 600);
+  tcase_add_test(tc, test_tiny_golden);
+  tcase_add_test(tc, test_prior_golden);
+  tcase_add_test(tc, test_sample_independence);
+  tcase_add_test(tc, test_errors);
+  suite_add_tcase(s, tc);
+  return vkg_test_run_suite(s);
+}
