@@ -45,7 +45,7 @@ static const char help_run[] =
     "  --set NODE.PARAM=VALUE  override a param (VALUE is YAML: 50, [1, 2], ddim); repeatable\n"
     "  --device INDEX          Vulkan device index (see 'vkgen devices'; default: VKGEN_DEVICE or auto)\n"
     "  --report FILE.json      write per-node GPU/CPU times, peak memory and reported values\n"
-    "  --plugin-path DIRS      extra plugin folders (colon-separated), after VKGEN_PLUGIN_PATH\n"
+    "  --plugin-path DIRS      extra plugin folders or .so files (colon-separated), after VKGEN_PLUGIN_PATH\n"
     "  --quiet                 no progress output\n"
     "Values reported by nodes (metrics) are printed to stdout as NODE.KEY: VALUE.\n"
     "Ctrl-C stops after the current batch (exit 3); a second Ctrl-C quits at once.\n"
