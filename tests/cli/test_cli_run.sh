@@ -59,6 +59,19 @@ touch "$TMP/afile"
 expect 1 "afile" "$VKGEN" run --quiet "$g" --set "grid.path=$TMP/afile/sub/grid.png"
 [ ! -e "$TMP/afile/sub" ] || die "something was created under a regular file"
 no_temp_files "$TMP"
+check "an output that is a device node, FIFO, socket or folder is refused (exit 1), never replaced"
+mkfifo "$TMP/fifo"
+mkdir -p "$TMP/adir"
+ln -s "$TMP/fifo" "$TMP/fifolink"
+for target in /dev/null "$TMP/fifo" "$TMP/fifolink" "$TMP/adir"; do
+  expect 1 "cannot write '$target': it exists and is" "$VKGEN" run --quiet "$g" --set "grid.path=$target"
+  expect 1 "cannot write '$target': it exists and is" "$VKGEN" run --quiet "$g" --set "labels.path=$target"
+  expect 1 "cannot write '$target': it exists and is" "$VKGEN" run --quiet "$g" --report "$target"
+done
+[ -c /dev/null ] && [ -p "$TMP/fifo" ] && [ -L "$TMP/fifolink" ] || die "a special file was replaced"
+no_temp_files "$TMP"
+no_temp_files /dev
+
 check "a report path that cannot be written fails the run"
 rc=0
 "$VKGEN" run --quiet "$g" --report "$TMP/afile/report.json" >"$TMP/log" 2>&1 || rc=$?
