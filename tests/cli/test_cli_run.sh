@@ -72,11 +72,28 @@ done
 no_temp_files "$TMP"
 no_temp_files /dev
 
-check "a report path that cannot be written fails the run"
+check "a report that cannot be written names the file and the reason; the other reports are still written"
+rm -f "$TMP/out/ok.json" "$TMP/out/ok.md"
+expect 1 "cannot write '$TMP/afile/report.json': cannot create folder '$TMP/afile': Not a directory" \
+  "$VKGEN" run --quiet "$g" --report "$TMP/afile/report.json" --report "$TMP/out/ok.json" --report "$TMP/out/ok.md"
+json_ok "$TMP/out/ok.json"
+grep -q "| node | key | value |" "$TMP/out/ok.md" || [ "$(grep -c '### Values' "$TMP/out/ok.md")" = 0 ] ||
+  die "the Markdown Values table lacks its header"
+# A write that fails half-way (file size limit: EFBIG) names the file and the reason.
+gs=$(graph source-only.yaml <<G
+vkgen: 1
+nodes:
+  data: {op: core.load_idx, params: {path: $FASHION/t10k-images-idx3-ubyte.gz, batch: 16}}
+G
+)
+# (stdout and stderr go through a pipe: the size limit would stop writes to a log file too)
 rc=0
-"$VKGEN" run --quiet "$g" --report "$TMP/afile/report.json" >"$TMP/log" 2>&1 || rc=$?
-[ "$rc" -ne 0 ] || die "unwritable report path did not fail"
-grep -q "vkgen: error:" "$TMP/log" || die "no error message for the report path"
+bash -c 'trap "" XFSZ; ulimit -f 0; exec "$@"' _ \
+  "$VKGEN" run --quiet "$gs" --report "$TMP/big/r.json" --report "$TMP/big/r.md" 2>&1 | cat >"$LOG" || rc=$?
+[ "${rc:-0}" -eq 1 ] || { cat "$LOG"; die "a report that could not be written exited ${rc:-0}"; }
+grep -qF "cannot write the run report '$TMP/big/r.json': File too large" "$LOG" || { cat "$LOG"; die "json report error"; }
+grep -qF "cannot write the run report '$TMP/big/r.md': File too large" "$LOG" || { cat "$LOG"; die "md report not tried"; }
+no_temp_files "$TMP/big"
 
 check "save_images writes one file per sample with global indices across batches"
 g3=$(graph images.yaml <<G
