@@ -15,6 +15,7 @@ grep -q '"randn"\|"core.randn"' "$TMP/plugins.json" || die "JSON lacks randn"
 
 check "vkgen plugins --markdown has a section per op"
 expect 0 '### `core.load_idx`' "$VKGEN" plugins --markdown
+grep -F '`pool`' "$LOG" | grep -q "from the model" || die "inception.features' pool doc does not say its width comes from the model"
 
 check "a .so that is not a vkgen plugin is refused with a warning naming it; the rest works"
 mkdir -p "$TMP/badplugins"
