@@ -95,6 +95,10 @@ grep -qF "cannot write the run report '$TMP/big/r.json': File too large" "$LOG" 
 grep -qF "cannot write the run report '$TMP/big/r.md': File too large" "$LOG" || { cat "$LOG"; die "md report not tried"; }
 no_temp_files "$TMP/big"
 
+check "core.scale maps the DCGAN's [-1, 1] output for inception.features: FID in one graph"
+expect 0 "fid.fid = " "$VKGEN" run --quiet "$VKG_SOURCE_DIR/graphs/fid-dcgan.yaml" --set batches=1 \
+  --set real.batch=16 --set "noise.shape=[16,32,1,1]"
+
 check "save_images writes one file per sample with global indices across batches"
 g3=$(graph images.yaml <<G
 vkgen: 1
