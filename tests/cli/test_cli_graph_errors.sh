@@ -118,6 +118,18 @@ G
 )
 expect 1 "10000" "$VKGEN" validate "$g"
 
+check "validate refuses a shape whose element or byte count overflows 64 bits (as run would)"
+go=$(graph overflow.yaml <<G
+vkgen: 1
+nodes:
+  n: {op: core.randn, params: {shape: [2, 2]}}
+G
+)
+for shape in "[65536,65536,65536,65536]" "[1000000000,1000000000,1000000000]" "[1000000000,1000000000,4]"; do
+  expect 1 "node 'n' (core.randn)" "$VKGEN" validate "$go" --set "n.shape=$shape"
+  grep -q "overflows 64 bits\|too many elements" "$LOG" || die "no overflow message for $shape: $(cat "$LOG")"
+done
+
 check "a malformed --set names it once (no doubled '--set x: --set x:')"
 expect 2 "--set foo: expected NODE.PARAM=VALUE or batches=N" "$VKGEN" validate "$VKG_SOURCE_DIR/graphs/demo.yaml" --set foo
 [ "$(grep -o -- '--set' "$LOG" | wc -l)" -le 2 ] || die "the --set is repeated: $(cat "$LOG")"
