@@ -58,6 +58,20 @@ bad tb scheduler_config.json '{"num_train_timesteps": 3, "trained_betas": [0.1, 
 bad tb1 scheduler_config.json '{"num_train_timesteps": 3, "trained_betas": [0.1, 0.2, 1.0]}' \
   "trained_betas[2] must be in (0, 1), got 1"
 bad clip scheduler_config.json '{"clip_sample_range": -1}' "clip_sample_range must be > 0, got -1"
+check "the autoencoder configs (AutoencoderKL) refuse the same class: huge widths, groups that do not divide"
+VAE="$VKG_SOURCE_DIR/models/vae-kl-fashion"
+vae_bad() { # vae_bad NAME UPDATE MESSAGE
+  local d="$TMP/$1"
+  mkdir -p "$d"
+  ln -sf "$VAE/diffusion_pytorch_model.safetensors" "$d/"
+  python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); c.update(json.loads(sys.argv[2])); json.dump(c, open(sys.argv[3], "w"))' \
+    "$VAE/config.json" "$2" "$d/config.json"
+  printf 'vkgen: 1\nnodes:\n  v: {op: vae.sample, params: {model: %s, batch: 2}}\n' "$d" >"$TMP/$1.yaml"
+  expect 1 "$d/config.json: $3" "$VKGEN" validate "$TMP/$1.yaml"
+}
+vae_bad vwide '{"block_out_channels": [32, 3000000000]}' "block_out_channels[1] = 3000000000 is not a multiple"
+vae_bad vgroups '{"norm_num_groups": 24}' "block_out_channels[0] = 32 is not a multiple of norm_num_groups 24"
+
 check "squaredcos_cap_v2 does not use beta_start/beta_end, so they are not checked"
 variant cos scheduler_config.json '{"beta_schedule": "squaredcos_cap_v2", "beta_start": 5}'
 expect 0 ": ok (" "$VKGEN" validate "$TMP/cos.yaml"
