@@ -38,7 +38,7 @@ static vkg_status check_fd(vkg_ctx *ctx, const char *path, int fd) {
   vkg_ehdr eh;
   ssize_t got = pread(fd, &eh, sizeof eh, 0);
   if (got < (ssize_t)EI_NIDENT || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
-    return vkg_error(ctx, VKG_E_PLUGIN, "plugin %s: not an ELF shared object", path);
+    return vkg_error(ctx, VKG_E_PLUGIN, "plugin %s: cannot load: not an ELF shared object", path);
   if (eh.e_ident[EI_CLASS] != VKG_ELFCLASS) return VKG_OK; /* dlopen refuses the wrong class cleanly */
   if (got < (ssize_t)sizeof eh) return damaged(ctx, path, "the ELF header", sizeof eh, size);
   if (eh.e_phnum == 0 || eh.e_phentsize != sizeof(vkg_phdr))
@@ -63,7 +63,7 @@ static vkg_status check_fd(vkg_ctx *ctx, const char *path, int fd) {
 
 vkg_status vkg_elf_check(vkg_ctx *ctx, const char *path) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return vkg_error(ctx, VKG_E_PLUGIN, "plugin %s: cannot open: %s", path, strerror(errno));
+  if (fd < 0) return vkg_error(ctx, VKG_E_PLUGIN, "plugin %s: cannot load: %s", path, strerror(errno));
   vkg_status st = check_fd(ctx, path, fd);
   close(fd);
   return st;
