@@ -5,7 +5,8 @@ include(CMakePackageConfigHelpers)
 install(TARGETS vkgen EXPORT vkgenTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/vkgen)
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/vkgen DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/vkgen DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        PATTERN "*.in" EXCLUDE) # version.h.in: its configured version.h is installed below
 install(FILES ${PROJECT_BINARY_DIR}/include/vkgen/version.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/vkgen)
 install(EXPORT vkgenTargets NAMESPACE vkgen:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/vkgen)
 
@@ -20,5 +21,7 @@ install(FILES ${PROJECT_BINARY_DIR}/vkgenConfig.cmake ${PROJECT_BINARY_DIR}/vkge
               ${PROJECT_SOURCE_DIR}/cmake/VkgShaders.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/vkgen)
 
+# vkgen.pc finds its prefix from its own folder (relocatable: no --define-variable needed).
+file(RELATIVE_PATH VKG_PC_TO_PREFIX "/vkg_prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/vkg_prefix")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/vkgen.pc.in ${PROJECT_BINARY_DIR}/vkgen.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/vkgen.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -23,6 +23,14 @@
   vkg_status vkg_core_##n##_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out); \
   void vkg_core_##n##_destroy(void *state)
 
+/* scale (no create/destroy: params are read where needed) */
+#define VKG_CORE_SCALE_NPARAMS 4
+extern const vkg_port_desc vkg_core_scale_inputs[1];
+extern const vkg_port_desc vkg_core_scale_outputs[1];
+extern const vkg_param_desc vkg_core_scale_params[VKG_CORE_SCALE_NPARAMS];
+vkg_status vkg_core_scale_infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out);
+vkg_status vkg_core_scale_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out);
+
 /* concat (no create/destroy: its only param is read where needed) */
 #define VKG_CORE_CONCAT_NPARAMS 1
 extern const vkg_port_desc vkg_core_concat_inputs[2];

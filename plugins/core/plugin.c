@@ -43,6 +43,11 @@ static const vkg_node_type core_types[] = {
      "Joins two tensors along an axis, e.g. images and their reconstructions side by side (axis 3).", 0, 2,
      vkg_core_concat_inputs, 1, vkg_core_concat_outputs, VKG_CORE_CONCAT_NPARAMS, vkg_core_concat_params, NULL,
      vkg_core_concat_infer, NULL, vkg_core_concat_run, NULL, NULL},
+    {"scale",
+     "y = x * scale + shift on the device, or x mapped linearly from range `from` to range `to` (e.g. a "
+     "generator's [-1, 1] to the [0, 1] inception.features expects).",
+     0, 1, vkg_core_scale_inputs, 1, vkg_core_scale_outputs, VKG_CORE_SCALE_NPARAMS, vkg_core_scale_params, NULL,
+     vkg_core_scale_infer, NULL, vkg_core_scale_run, NULL, NULL},
 };
 
 static const vkg_plugin_desc core_plugin = {

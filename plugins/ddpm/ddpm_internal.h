@@ -9,6 +9,7 @@
 #include <vkgen/plugin.h>
 
 #define VKG_DDPM_MAX_BLOCKS 8
+#define VKG_DDPM_MAX_WIDTH 65536 /* block_out_channels beyond this cannot be real (a 3x3 conv of 2^34 floats) */
 
 /* UNet2DModel config with diffusers' class defaults for absent keys. */
 typedef struct vkg_ddpm_unet_cfg {

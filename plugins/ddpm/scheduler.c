@@ -33,6 +33,32 @@ static vkg_status pick(vkg_ctx *ctx, const json_t *o, const char *file, const ch
   return vkg_error(ctx, VKG_E_INPUT, "%s: %s '%s' is not supported (%s)", file, key, v, known);
 }
 
+/* Betas are probabilities of a noising step: each in (0, 1), never decreasing. The schedule
+ * uses beta_start/beta_end only when linear or scaled_linear (squaredcos_cap_v2 has its own). */
+static vkg_status check_betas(vkg_ctx *ctx, const char *file, const vkg_ddpm_sched_cfg *c) {
+  if (!(c->clip_sample_range > 0))
+    return vkg_error(ctx, VKG_E_INPUT, "%s: clip_sample_range must be > 0, got %g", file, c->clip_sample_range);
+  if (c->beta_schedule == 0 || c->beta_schedule == 1) {
+    const char *const keys[2] = {"beta_start", "beta_end"};
+    const double v[2] = {c->beta_start, c->beta_end};
+    for (int k = 0; k < 2; k++)
+      if (!(v[k] > 0 && v[k] < 1))
+        return vkg_error(ctx, VKG_E_INPUT, "%s: %s must be in (0, 1), got %g", file, keys[k], v[k]);
+    if (c->beta_end < c->beta_start)
+      return vkg_error(ctx, VKG_E_INPUT, "%s: beta_end %g < beta_start %g: betas must not decrease", file, c->beta_end,
+                       c->beta_start);
+  }
+  for (int64_t i = 0; c->beta_schedule == 3 && i < c->num_train_timesteps; i++) {
+    double b = c->trained_betas[i];
+    if (!(b > 0 && b < 1))
+      return vkg_error(ctx, VKG_E_INPUT, "%s: trained_betas[%lld] must be in (0, 1), got %g", file, (long long)i, b);
+    if (i > 0 && b < c->trained_betas[i - 1])
+      return vkg_error(ctx, VKG_E_INPUT, "%s: trained_betas[%lld] = %g < trained_betas[%lld] = %g: betas must not decrease",
+                       file, (long long)i, b, (long long)i - 1, c->trained_betas[i - 1]);
+  }
+  return VKG_OK;
+}
+
 static vkg_status parse(vkg_ctx *ctx, const json_t *o, const char *file, vkg_ddpm_sched_cfg *c) {
   static const char *const schedules[] = {"linear", "scaled_linear", "squaredcos_cap_v2"};
   static const char *const variances[] = {"fixed_small", "fixed_large", "fixed_small_log"};
@@ -80,7 +106,7 @@ static vkg_status parse(vkg_ctx *ctx, const json_t *o, const char *file, vkg_ddp
     }
     c->beta_schedule = 3;
   }
-  return VKG_OK;
+  return check_betas(ctx, file, c);
 }
 
 vkg_status vkg_ddpm_sched_cfg_load(vkg_ctx *ctx, const char *folder, vkg_ddpm_sched_cfg *c) {

@@ -64,6 +64,39 @@ static vkg_status want_string(vkg_ctx *ctx, const vkg_model *m, const char *key,
   return VKG_OK;
 }
 
+/* GroupNorm needs its group count to divide the channels of every layer it normalizes: every
+ * block width (skip concatenations are sums of block widths). */
+static vkg_status check_groups(vkg_ctx *ctx, const char *path, const vkg_ddpm_unet_cfg *c) {
+  const char *const keys[2] = {"norm_num_groups", "attn_norm_num_groups"};
+  const int groups[2] = {c->norm_groups, c->attn_norm_groups};
+  for (int k = 0; k < 2; k++)
+    for (int i = 0; groups[k] > 0 && i < c->nblocks; i++)
+      if (c->block_out[i] % groups[k] != 0)
+        return vkg_error(ctx, VKG_E_INPUT, "%s: %s %d does not divide block_out_channels[%d] = %lld", path, keys[k],
+                         groups[k], i, (long long)c->block_out[i]);
+  return VKG_OK;
+}
+
+/* The config's widths against the weight headers (no data read): conv_in.weight
+ * [block_out[0], in_channels, 3, 3] and each down block's first conv [block_out[i], ...]. */
+static vkg_status check_widths(vkg_ctx *ctx, const vkg_model *m, const vkg_ddpm_unet_cfg *c) {
+  const vkg_st_entry *e = vkg_model_find(m, "conv_in.weight");
+  if (e && (e->shape.ndim != 4 || e->shape.d[0] != c->block_out[0] || e->shape.d[1] != c->in_channels))
+    return vkg_error(ctx, VKG_E_INPUT,
+                     "%s: block_out_channels[0] = %lld and in_channels = %lld disagree with 'conv_in.weight' %s in %s",
+                     vkg_model_config_path(m), (long long)c->block_out[0], (long long)c->in_channels,
+                     vkg_shape_format(&e->shape, (char[96]){0}, 96), vkg_model_weights_path(m));
+  for (int i = 0; i < c->nblocks; i++) {
+    e = vkg_model_find(m, "down_blocks.%d.resnets.0.conv1.weight", i);
+    if (e && (e->shape.ndim != 4 || e->shape.d[0] != c->block_out[i]))
+      return vkg_error(ctx, VKG_E_INPUT,
+                       "%s: block_out_channels[%d] = %lld disagrees with 'down_blocks.%d.resnets.0.conv1.weight' %s in %s",
+                       vkg_model_config_path(m), i, (long long)c->block_out[i], i,
+                       vkg_shape_format(&e->shape, (char[96]){0}, 96), vkg_model_weights_path(m));
+  }
+  return VKG_OK;
+}
+
 vkg_status vkg_ddpm_unet_cfg_parse(vkg_ctx *ctx, const vkg_model *m, vkg_ddpm_unet_cfg *c) {
   const char *path = vkg_model_config_path(m);
   memset(c, 0, sizeof *c);
@@ -111,8 +144,9 @@ vkg_status vkg_ddpm_unet_cfg_parse(vkg_ctx *ctx, const vkg_model *m, vkg_ddpm_un
     free(boc);
   }
   for (int i = 0; i < nb; i++)
-    if (c->block_out[i] < 1)
-      return vkg_error(ctx, VKG_E_INPUT, "%s: block_out_channels[%d] is %lld", path, i, (long long)c->block_out[i]);
+    if (c->block_out[i] < 1 || c->block_out[i] > VKG_DDPM_MAX_WIDTH)
+      return vkg_error(ctx, VKG_E_INPUT, "%s: block_out_channels[%d] is %lld (1 to %d supported)", path, i,
+                       (long long)c->block_out[i], VKG_DDPM_MAX_WIDTH);
   if (nd != nb || nu != nb)
     return vkg_error(ctx, VKG_E_INPUT,
                      "%s: down_block_types (%d), up_block_types (%d) and block_out_channels (%d) must have the same "
@@ -173,6 +207,8 @@ vkg_status vkg_ddpm_unet_cfg_parse(vkg_ctx *ctx, const vkg_model *m, vkg_ddpm_un
     return vkg_error(ctx, VKG_E_INPUT, "%s: norm_num_groups must be a positive integer", path);
   c->norm_eps = 1e-5;
   if ((st = vkg_model_cfg_float(ctx, m, "norm_eps", 0, &c->norm_eps))) return st;
+  if (!(c->norm_eps > 0 && c->norm_eps < 1))
+    return vkg_error(ctx, VKG_E_INPUT, "%s: norm_eps must be in (0, 1), got %g", path, c->norm_eps);
   const char *tss = "default";
   if ((st = vkg_model_cfg_string(ctx, m, "resnet_time_scale_shift", 0, &tss))) return st;
   if (strcmp(tss, "default") == 0)
@@ -189,6 +225,9 @@ vkg_status vkg_ddpm_unet_cfg_parse(vkg_ctx *ctx, const vkg_model *m, vkg_ddpm_un
     return vkg_error(ctx, VKG_E_INPUT, "%s: attn_norm_num_groups must be a positive integer or null", path);
   else /* diffusers' UNetMidBlock2D: resnet_groups for "default", no norm for "scale_shift" */
     c->attn_norm_groups = c->temb_norm == VKG_NN_TEMB_DEFAULT ? c->norm_groups : 0;
+
+  if ((st = check_groups(ctx, path, c))) return st;
+  if ((st = check_widths(ctx, m, c))) return st;
 
   const char *const unsupported[] = {"class_embed_type", "num_class_embeds"};
   for (int i = 0; i < 2; i++) {

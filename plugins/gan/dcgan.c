@@ -29,6 +29,41 @@ typedef struct dcgan {
   dcgan_layer *layers;
 } dcgan;
 
+/* The BatchNorm2d after main.IDX: its four vectors must exist with the conv's output width
+ * (checked from the header at open, so `vkgen validate` sees a mismatch). */
+static vkg_status dcgan_check_bn(vkg_ctx *ctx, vkg_model *m, const dcgan_layer *L) {
+  static const char *const parts[4] = {"running_mean", "running_var", "weight", "bias"};
+  for (int k = 0; k < 4; k++) {
+    const vkg_st_entry *e = vkg_model_find(m, "main.%d.%s", L->idx + 1, parts[k]);
+    if (!e || e->shape.ndim != 1 || e->shape.d[0] != L->cout) {
+      char b[96] = "missing";
+      if (e) vkg_shape_format(&e->shape, b, sizeof b);
+      return vkg_error(ctx, VKG_E_INPUT, "%s: tensor 'main.%d.%s': expected [%lld] (main.%d's output channels), got %s",
+                       vkg_model_weights_path(m), L->idx + 1, parts[k], (long long)L->cout, L->idx, b);
+    }
+  }
+  return VKG_OK;
+}
+
+/* Every size config.json gives must agree with the weights (a mismatch is a sign of a wrong
+ * folder): nz, nc, ngf (the last layer's input width) and image_size (square output). */
+static vkg_status dcgan_check_config(vkg_ctx *ctx, vkg_model *m, const vkg_gan_net *net, int64_t ngf) {
+  static const char *const keys[4] = {"nz", "nc", "ngf", "image_size"};
+  const int64_t have[4] = {net->z_dim, net->channels, ngf, net->height};
+  if (net->height != net->width)
+    return vkg_error(ctx, VKG_E_INPUT, "%s: the weights give a %lldx%lld image; DCGAN images are square",
+                     vkg_model_weights_path(m), (long long)net->height, (long long)net->width);
+  for (int k = 0; k < 4; k++) {
+    int64_t v = have[k];
+    vkg_status st = vkg_model_cfg_int(ctx, m, keys[k], 0, &v);
+    if (st != VKG_OK) return st;
+    if (v != have[k])
+      return vkg_error(ctx, VKG_E_INPUT, "%s: %s is %lld but the weights in %s give %lld", vkg_model_config_path(m),
+                       keys[k], (long long)v, vkg_model_weights_path(m), (long long)have[k]);
+  }
+  return VKG_OK;
+}
+
 static vkg_status dcgan_open(vkg_ctx *ctx, vkg_model *m, vkg_gan_net *net) {
   int n = 0;
   while (vkg_model_find(m, "main.%d.weight", 3 * n)) n++;
@@ -69,6 +104,10 @@ static vkg_status dcgan_open(vkg_ctx *ctx, vkg_model *m, vkg_gan_net *net) {
     if (L->has_bn && i + 1 == n)
       return vkg_error(ctx, VKG_E_INPUT, "%s: the last layer main.%d must be followed by Tanh, found a BatchNorm2d",
                        vkg_model_weights_path(m), L->idx);
+    if (L->has_bn) {
+      vkg_status st = dcgan_check_bn(ctx, m, L);
+      if (st != VKG_OK) return st;
+    }
     L->stride = i == 0 ? 1 : 2;
     L->pad = i == 0 ? 0 : 1;
     L->oh = (h - 1) * L->stride - 2 * L->pad + L->kh;
@@ -82,19 +121,7 @@ static vkg_status dcgan_open(vkg_ctx *ctx, vkg_model *m, vkg_gan_net *net) {
   net->channels = g->layers[n - 1].cout;
   net->height = h;
   net->width = w;
-  /* The config's sizes, when given, must agree with the weights (a mismatched config is a
-   * sign of a wrong folder). */
-  static const char *const keys[2] = {"nz", "nc"};
-  const int64_t have[2] = {net->z_dim, net->channels};
-  for (int k = 0; k < 2; k++) {
-    int64_t v = have[k];
-    vkg_status st = vkg_model_cfg_int(ctx, m, keys[k], 0, &v);
-    if (st != VKG_OK) return st;
-    if (v != have[k])
-      return vkg_error(ctx, VKG_E_INPUT, "%s: %s is %lld but the weights in %s give %lld", vkg_model_config_path(m),
-                       keys[k], (long long)v, vkg_model_weights_path(m), (long long)have[k]);
-  }
-  return VKG_OK;
+  return dcgan_check_config(ctx, m, net, g->layers[n - 1].cin);
 }
 
 static vkg_status dcgan_upload_layer(vkg_ctx *ctx, vkg_model *m, dcgan_layer *L) {

@@ -11,9 +11,9 @@ static const vkg_port_desc inc_inputs[1] = {
     {"images", "f32", "images [B, 3, H, W] (or [B, 1, H, W]: replicated to 3 channels) in [0, 1]", 0},
 };
 static const vkg_port_desc inc_outputs[3] = {
-    {"pool", "f32", "pool3 features [B, 2048] (FID)", 0},
-    {"logits", "f32", "fc logits with bias [B, 1008]", 0},
-    {"logits_unbiased", "f32", "pool @ fc.weight^T without bias [B, 1008] (torch-fidelity's IS input)", 0},
+    {"pool", "f32", "pool3 features [B, D] (FID); D from the model (Mixed_7c width: 2048 for pytorch-fid's)", 0},
+    {"logits", "f32", "fc logits with bias [B, C]; C from the model's fc.weight (1008 for pytorch-fid's)", 0},
+    {"logits_unbiased", "f32", "pool @ fc.weight^T without bias [B, C] (torch-fidelity's IS input)", 0},
 };
 static const vkg_param_desc inc_params[2] = {
     {"model", VKG_PARAM_PATH, NULL,

@@ -118,6 +118,42 @@ G
 )
 expect 1 "10000" "$VKGEN" validate "$g"
 
+check "validate refuses a shape whose element or byte count overflows 64 bits (as run would)"
+go=$(graph overflow.yaml <<G
+vkgen: 1
+nodes:
+  n: {op: core.randn, params: {shape: [2, 2]}}
+G
+)
+for shape in "[65536,65536,65536,65536]" "[1000000000,1000000000,1000000000]" "[1000000000,1000000000,4]"; do
+  expect 1 "node 'n' (core.randn)" "$VKGEN" validate "$go" --set "n.shape=$shape"
+  grep -q "overflows 64 bits\|too many elements" "$LOG" || die "no overflow message for $shape: $(cat "$LOG")"
+done
+
+check "a malformed --set names it once (no doubled '--set x: --set x:')"
+expect 2 "--set foo: expected NODE.PARAM=VALUE or batches=N" "$VKGEN" validate "$VKG_SOURCE_DIR/graphs/demo.yaml" --set foo
+[ "$(grep -o -- '--set' "$LOG" | wc -l)" -le 2 ] || die "the --set is repeated: $(cat "$LOG")"
+grep -q "'foo'" "$LOG" && die "the --set text is quoted twice: $(cat "$LOG")"
+
+check "--set batches=N overrides the graph's batch count; a bad N is an error"
+gb=$(graph batches.yaml <<G
+vkgen: 1
+batches: 2
+nodes:
+  noise: {op: core.randn, params: {shape: [2, 3], seed: 1}}
+G
+)
+expect 0 "" "$VKGEN" run --quiet "$gb" --set batches=3 --report "$TMP/b.json"
+grep -q '"batches": 3' "$TMP/b.json" || die "--set batches=3 not applied: $(cat "$TMP/b.json")"
+grep -q '"batches_run": 3' "$TMP/b.json" || die "--set batches=3 did not run 3 batches"
+check "progress on a non-TTY: plain lines, the first and the last batch always (docs/cli.md)"
+expect 0 "batch 1/5" "$VKGEN" run "$gb" --set batches=5
+grep -q "^batch 5/5$" "$LOG" || die "no line for the last batch: $(cat "$LOG")"
+grep -q $'\r' "$LOG" && die "carriage returns in non-TTY progress"
+for bad in 0 -1 x 1.5 "[2]"; do
+  expect 1 "--set: 'batches' must be an integer >= 1, got '$bad'" "$VKGEN" validate "$gb" --set "batches=$bad"
+done
+
 check "--set of an unknown node or param is a graph error (exit 1)"
 expect 1 "nosuchnode" "$VKGEN" validate "$VKG_SOURCE_DIR/graphs/demo.yaml" --set nosuchnode.seed=1
 expect 1 "sead" "$VKGEN" validate "$VKG_SOURCE_DIR/graphs/demo.yaml" --set noise.sead=1

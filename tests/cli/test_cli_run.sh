@@ -59,11 +59,45 @@ touch "$TMP/afile"
 expect 1 "afile" "$VKGEN" run --quiet "$g" --set "grid.path=$TMP/afile/sub/grid.png"
 [ ! -e "$TMP/afile/sub" ] || die "something was created under a regular file"
 no_temp_files "$TMP"
-check "a report path that cannot be written fails the run"
+check "an output that is a device node, FIFO, socket or folder is refused (exit 1), never replaced"
+mkfifo "$TMP/fifo"
+mkdir -p "$TMP/adir"
+ln -s "$TMP/fifo" "$TMP/fifolink"
+for target in /dev/null "$TMP/fifo" "$TMP/fifolink" "$TMP/adir"; do
+  expect 1 "cannot write '$target': it exists and is" "$VKGEN" run --quiet "$g" --set "grid.path=$target"
+  expect 1 "cannot write '$target': it exists and is" "$VKGEN" run --quiet "$g" --set "labels.path=$target"
+  expect 1 "cannot write '$target': it exists and is" "$VKGEN" run --quiet "$g" --report "$target"
+done
+[ -c /dev/null ] && [ -p "$TMP/fifo" ] && [ -L "$TMP/fifolink" ] || die "a special file was replaced"
+no_temp_files "$TMP"
+no_temp_files /dev
+
+check "a report that cannot be written names the file and the reason; the other reports are still written"
+rm -f "$TMP/out/ok.json" "$TMP/out/ok.md"
+expect 1 "cannot write '$TMP/afile/report.json': cannot create folder '$TMP/afile': Not a directory" \
+  "$VKGEN" run --quiet "$g" --report "$TMP/afile/report.json" --report "$TMP/out/ok.json" --report "$TMP/out/ok.md"
+json_ok "$TMP/out/ok.json"
+grep -q "| node | key | value |" "$TMP/out/ok.md" || [ "$(grep -c '### Values' "$TMP/out/ok.md")" = 0 ] ||
+  die "the Markdown Values table lacks its header"
+# A write that fails half-way (file size limit: EFBIG) names the file and the reason.
+gs=$(graph source-only.yaml <<G
+vkgen: 1
+nodes:
+  data: {op: core.load_idx, params: {path: $FASHION/t10k-images-idx3-ubyte.gz, batch: 16}}
+G
+)
+# (stdout and stderr go through a pipe: the size limit would stop writes to a log file too)
 rc=0
-"$VKGEN" run --quiet "$g" --report "$TMP/afile/report.json" >"$TMP/log" 2>&1 || rc=$?
-[ "$rc" -ne 0 ] || die "unwritable report path did not fail"
-grep -q "vkgen: error:" "$TMP/log" || die "no error message for the report path"
+bash -c 'trap "" XFSZ; ulimit -f 0; exec "$@"' _ \
+  "$VKGEN" run --quiet "$gs" --report "$TMP/big/r.json" --report "$TMP/big/r.md" 2>&1 | cat >"$LOG" || rc=$?
+[ "${rc:-0}" -eq 1 ] || { cat "$LOG"; die "a report that could not be written exited ${rc:-0}"; }
+grep -qF "cannot write the run report '$TMP/big/r.json': File too large" "$LOG" || { cat "$LOG"; die "json report error"; }
+grep -qF "cannot write the run report '$TMP/big/r.md': File too large" "$LOG" || { cat "$LOG"; die "md report not tried"; }
+no_temp_files "$TMP/big"
+
+check "core.scale maps the DCGAN's [-1, 1] output for inception.features: FID in one graph"
+expect 0 "fid.fid = " "$VKGEN" run --quiet "$VKG_SOURCE_DIR/graphs/fid-dcgan.yaml" --set batches=1 \
+  --set real.batch=16 --set "noise.shape=[16,32,1,1]"
 
 check "save_images writes one file per sample with global indices across batches"
 g3=$(graph images.yaml <<G

@@ -28,5 +28,5 @@ expect 2 "--device needs a device index" "$VKGEN" run x.yaml --device gpu0
 expect 2 "--json and --markdown" "$VKGEN" plugins --json --markdown
 
 check "a malformed --set is a usage error"
-expect 2 "vkgen: error: --set 'noequals'" "$VKGEN" validate "$VKG_SOURCE_DIR/graphs/demo.yaml" --set noequals
+expect 2 "vkgen: error: --set noequals: expected NODE.PARAM=VALUE" "$VKGEN" validate "$VKG_SOURCE_DIR/graphs/demo.yaml" --set noequals
 echo "ok"

@@ -10,6 +10,20 @@ check "cmake --install to a temp prefix"
 cmake --install "$VKG_BUILD_DIR" --prefix "$PREFIX" >"$TMP/install.log" 2>&1 || { cat "$TMP/install.log"; die "install failed"; }
 [ -x "$PREFIX/bin/vkgen" ] || die "no bin/vkgen installed"
 ls "$PREFIX"/lib*/vkgen/plugins/core.so >/dev/null || die "core plugin not installed"
+[ -f "$PREFIX/include/vkgen/version.h" ] || die "version.h not installed"
+[ ! -e "$PREFIX/include/vkgen/version.h.in" ] || die "version.h.in installed (a build input)"
+
+check "the installed runner and plugins find libvkgen through a relative RPATH (no LD_LIBRARY_PATH)"
+unset LD_LIBRARY_PATH
+expect 0 "usage: vkgen" "$PREFIX/bin/vkgen" --help
+for f in "$PREFIX/bin/vkgen" "$PREFIX"/lib*/vkgen/plugins/*.so; do
+  readelf -d "$f" | grep -E 'R(UN)?PATH' | grep -qF '$ORIGIN' || die "$f has no \$ORIGIN-relative RPATH"
+done
+# Moved elsewhere, the tree still works: nothing points back at the build or the first prefix.
+cp -a "$PREFIX" "$TMP/moved"
+expect 0 "core.randn" "$TMP/moved/bin/vkgen" plugins
+grep -q "$TMP/moved/.*core.so" "$LOG" || die "the moved runner did not load its own plugins"
+rm -rf "$TMP/moved"
 
 check "the example configures and builds against the installed package"
 cmake -S "$EX" -B "$TMP/exbuild" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=Release >"$TMP/cfg.log" 2>&1 ||
@@ -19,7 +33,6 @@ cmake --build "$TMP/exbuild" >"$TMP/build.log" 2>&1 || { cat "$TMP/build.log"; d
 
 check "the installed runner lists example.scale from VKGEN_PLUGIN_PATH"
 libdir=$(dirname "$(ls "$PREFIX"/lib*/libvkgen.so | head -1)")
-export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 VKGEN_PLUGIN_PATH="$TMP/exbuild" expect 0 "example.scale" "$PREFIX/bin/vkgen" plugins
 grep -q "core.randn" "$LOG" || die "installed runner lacks the core plugin"
 
@@ -32,10 +45,10 @@ expect 0 "" "$VKGEN" run --quiet "$TMP/run/scale.yaml" --plugin-path "$TMP/exbui
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 
 check "pkg-config --cflags --libs vkgen works and builds a program"
-# vkgen.pc has the configure-time prefix baked in (not relocatable), so point it at the
-# temp prefix; with prefix=${pcfiledir}/../.. in vkgen.pc.in this would be a no-op.
-flags=$(pkg-config --define-variable=prefix="$PREFIX" --cflags --libs vkgen) || die "pkg-config vkgen failed"
-echo "$flags" | grep -q -- "-I$PREFIX/include" || die "pkg-config cflags do not point into the prefix"
+# vkgen.pc is relocatable (prefix=${pcfiledir}/../..): no --define-variable needed.
+flags=$(pkg-config --cflags --libs vkgen) || die "pkg-config vkgen failed"
+inc=$(pkg-config --variable=includedir vkgen)
+[ "$(cd "$inc" && pwd -P)" = "$(cd "$PREFIX/include" && pwd -P)" ] || die "pkg-config includedir $inc is not in the prefix"
 echo "  $flags"
 echo "$flags" | grep -q -- "-lvkgen" || die "pkg-config lacks -lvkgen"
 # A sanitizer build of libvkgen (tools/test.sh --sanitize) needs the program built the same way.

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "testutil.h"
 
 #define FIX VKG_TEST_SOURCE_DIR "/tests/fixtures/models"
@@ -95,6 +98,56 @@ END_TEST
 START_TEST(test_missing_model) { expect_load_error("[2, 16, 1, 1]", FIX "/no_such_model", "no_such_model"); }
 END_TEST
 
+/* A copy of the dcgan32 fixture (weights linked) with config.json replaced by cfg. */
+static const char *dcgan_with_config(const char *name, const char *cfg) {
+  static char dir[512];
+  char path[600];
+  snprintf(dir, sizeof dir, "%s/%s", vkg_test_tmpdir(), name);
+  mkdir(dir, 0777);
+  snprintf(path, sizeof path, "%s/model.safetensors", dir);
+  unlink(path);
+  ck_assert_int_eq(symlink(FIX "/dcgan32/model.safetensors", path), 0);
+  snprintf(path, sizeof path, "%s/config.json", dir);
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fprintf(f, "{\"_class_name\": \"DCGANGenerator\", %s}\n", cfg);
+  fclose(f);
+  return dir;
+}
+
+/* Every size the config gives is checked against the weights (nz 16, nc 3, ngf 8, 32x32),
+ * at load, so `vkgen validate` reports it with the file and the key. */
+START_TEST(test_config_disagrees_with_weights) {
+  static const struct {
+    const char *cfg, *msg;
+  } cases[] = {
+      {"\"nz\": 100", "config.json: nz is 100 but the weights"},
+      {"\"nc\": 1", "config.json: nc is 1 but the weights"},
+      {"\"ngf\": 64", "config.json: ngf is 64 but the weights"},
+      {"\"image_size\": 64", "config.json: image_size is 64 but the weights"},
+      {"\"ngf\": \"eight\"", "ngf"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "dcgan_cfg%zu", i);
+    expect_load_error("[2, 16, 1, 1]", dcgan_with_config(name, cases[i].cfg), cases[i].msg);
+  }
+  /* All four, agreeing, load. */
+  vkg_ctx *ctx = vkg_test_ctx_nodevice();
+  vkg_registry *reg = gan_registry(ctx);
+  char text[1024];
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n  z: {op: core.randn, params: {shape: [2, 16, 1, 1]}}\n"
+           "  g: {op: gan.generate, inputs: {noise: z}, params: {model: %s}}\n",
+           dcgan_with_config("dcgan_ok", "\"nz\": 16, \"nc\": 3, \"ngf\": 8, \"image_size\": 32"));
+  vkg_graph *g = NULL;
+  VKG_CHECK_OK(ctx, vkg_graph_load_string(ctx, reg, "ok.yaml", text, strlen(text), NULL, 0, &g));
+  vkg_graph_destroy(g);
+  vkg_registry_destroy(reg);
+  vkg_ctx_destroy(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("gan_generate");
   TCase *tc = tcase_create("generate");
@@ -104,6 +157,7 @@ int main(void) {
   tcase_add_test(tc, test_noise_not_1x1);
   tcase_add_test(tc, test_unknown_class);
   tcase_add_test(tc, test_missing_model);
+  tcase_add_test(tc, test_config_disagrees_with_weights);
   suite_add_tcase(s, tc);
   return vkg_test_run_suite(s);
 }

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -102,11 +104,11 @@ START_TEST(failures_leave_nothing) {
   ck_assert_ptr_null(o.f);
   ck_assert_ptr_null(o.tmp_path);
   VKG_CHECK_FAILS(ctx, vkg_make_parent_dirs(ctx, bad), VKG_E_IO, "Not a directory");
-  /* The target is a folder: the temp file is written, the rename fails, the temp goes. */
+  /* The rename fails (the target became a folder after open): the temp goes. */
   const char *target = tmp_path("fail/isdir");
+  VKG_CHECK_OK(ctx, vkg_outfile_open(ctx, target, &o));
   mkdir(target, 0777);
   mkdir(tmp_path("fail/isdir/inner"), 0777);
-  VKG_CHECK_OK(ctx, vkg_outfile_open(ctx, target, &o));
   fputs("data", o.f);
   snprintf(want, sizeof want, "cannot write '%s': ", target);
   VKG_CHECK_FAILS(ctx, vkg_outfile_commit(ctx, &o), VKG_E_IO, want);
@@ -123,6 +125,70 @@ START_TEST(failures_leave_nothing) {
     VKG_CHECK_FAILS(ctx, vkg_outfile_open(ctx, bad, &o), VKG_E_IO, "Permission denied");
     ck_assert_int_eq(count_entries(ro), 0);
   }
+  vkg_ctx_destroy(ctx);
+}
+END_TEST
+
+/* Every existing target that is not a regular file is refused before anything is written:
+ * the rename would replace a device node, FIFO, socket or folder with a regular file. */
+START_TEST(special_targets_refused) {
+  vkg_ctx *ctx = vkg_test_ctx_nodevice();
+  char dir[512], fifo[512], sock[512];
+  snprintf(dir, sizeof dir, "%s", tmp_path("special"));
+  mkdir(dir, 0777);
+  snprintf(fifo, sizeof fifo, "%s", tmp_path("special/fifo"));
+  ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+  char folder[512];
+  snprintf(folder, sizeof folder, "%s", tmp_path("special/folder"));
+  mkdir(folder, 0777);
+  snprintf(sock, sizeof sock, "%s", tmp_path("special/sock"));
+  int sfd = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  ck_assert_uint_lt(strlen(sock), sizeof sa.sun_path);
+  memcpy(sa.sun_path, sock, strlen(sock) + 1);
+  ck_assert_int_eq(bind(sfd, (struct sockaddr *)&sa, sizeof sa), 0);
+  char link_fifo[512];
+  snprintf(link_fifo, sizeof link_fifo, "%s", tmp_path("special/link-to-fifo"));
+  ck_assert_int_eq(symlink(fifo, link_fifo), 0);
+  struct {
+    const char *path, *kind;
+  } cases[] = {{"/dev/null", "a character device"}, {"/dev/full", "a character device"},
+               {fifo, "a FIFO"},                  {sock, "a socket"},
+               {folder, "a folder"},              {link_fifo, "a FIFO"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    vkg_outfile o;
+    char want[800];
+    snprintf(want, sizeof want, "cannot write '%s': it exists and is %s", cases[i].path, cases[i].kind);
+    VKG_CHECK_FAILS(ctx, vkg_outfile_open(ctx, cases[i].path, &o), VKG_E_INPUT, want);
+    ck_assert_ptr_null(o.f);
+    ck_assert_ptr_null(o.tmp_path);
+    /* Appending to a safetensors file checks before reading (a FIFO would block). */
+    float x = 1;
+    vkg_st_write_entry e = {"x", VKG_F32, {1, {1}}, &x};
+    VKG_CHECK_FAILS(ctx, vkg_safetensors_write(ctx, cases[i].path, &e, 1, NULL, 0, 1), VKG_E_INPUT, want);
+  }
+  struct stat sb;
+  ck_assert_int_eq(stat(fifo, &sb), 0);
+  ck_assert(S_ISFIFO(sb.st_mode)); /* untouched */
+  ck_assert_int_eq(count_entries(dir), 4); /* fifo, folder, sock, link: no temp file */
+  /* A symlink to a regular file is replaced by the new file; the file it named is kept. */
+  char reg[512];
+  snprintf(reg, sizeof reg, "%s", tmp_path("special/regular"));
+  FILE *f = fopen(reg, "w");
+  fputs("old", f);
+  fclose(f);
+  const char *link_reg = tmp_path("special/link-to-regular");
+  ck_assert_int_eq(symlink(reg, link_reg), 0);
+  vkg_outfile o;
+  VKG_CHECK_OK(ctx, vkg_outfile_open(ctx, link_reg, &o));
+  fputs("new", o.f);
+  VKG_CHECK_OK(ctx, vkg_outfile_commit(ctx, &o));
+  ck_assert_int_eq(lstat(link_reg, &sb), 0);
+  ck_assert(S_ISREG(sb.st_mode));
+  char *d = slurp(reg);
+  ck_assert_str_eq(d, "old");
+  free(d);
+  close(sfd);
   vkg_ctx_destroy(ctx);
 }
 END_TEST
@@ -145,6 +211,7 @@ int main(void) {
   TCase *tc = tcase_create("outfile");
   tcase_add_test(tc, commit_and_abort);
   tcase_add_test(tc, failures_leave_nothing);
+  tcase_add_test(tc, special_targets_refused);
   tcase_add_test(tc, make_parent_dirs);
   suite_add_tcase(s, tc);
   return vkg_test_run_suite(s);

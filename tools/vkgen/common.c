@@ -43,9 +43,10 @@ static const char help_run[] =
     "\n"
     "Checks the whole graph, then runs all its batches on the Vulkan device.\n"
     "  --set NODE.PARAM=VALUE  override a param (VALUE is YAML: 50, [1, 2], ddim); repeatable\n"
+    "  --set batches=N         override the graph's batch count\n"
     "  --device INDEX          Vulkan device index (see 'vkgen devices'; default: VKGEN_DEVICE or auto)\n"
     "  --report FILE.json      write per-node GPU/CPU times, peak memory and reported values\n"
-    "  --plugin-path DIRS      extra plugin folders (colon-separated), after VKGEN_PLUGIN_PATH\n"
+    "  --plugin-path DIRS      extra plugin folders or .so files (colon-separated), after VKGEN_PLUGIN_PATH\n"
     "  --quiet                 no progress output\n"
     "Values reported by nodes (metrics) are printed to stdout as NODE.KEY: VALUE.\n"
     "Ctrl-C stops after the current batch (exit 3); a second Ctrl-C quits at once.\n"
@@ -144,7 +145,7 @@ int vkg_cli_take_graph_option(vkg_ctx *ctx, const char *cmd, int argc, char **ar
   vkg_status st = vkg_override_parse(ctx, v, buf, bufsize, &a->sets[a->nsets]);
   if (st) {
     free(buf);
-    vkg_cli_error("--set '%s': %s", v, vkg_error_message(ctx));
+    vkg_cli_error("%s", vkg_error_message(ctx)); /* names the --set already */
     *exit_code = 2;
     return -1;
   }

@@ -33,11 +33,23 @@ static int write_report(vkg_ctx *ctx, const vkg_graph *g, const char *path) {
   st = md ? vkg_graph_write_report_markdown(g, of.f) : vkg_graph_write_report(g, of.f);
   if (st) {
     vkg_outfile_abort(&of);
+    vkg_error_prefix(ctx, "cannot write the run report '%s': ", path);
     return vkg_cli_fail(ctx, st);
   }
   st = vkg_outfile_commit(ctx, &of);
   if (st) return vkg_cli_fail(ctx, st);
   return 0;
+}
+
+/* Every --report file is tried, so one that cannot be written costs only itself; the exit
+ * code is that of the first failure. */
+static int write_reports(vkg_ctx *ctx, const vkg_graph *g, const char *const *paths, int n) {
+  int rc = 0;
+  for (int r = 0; r < n; r++) {
+    int rr = write_report(ctx, g, paths[r]);
+    if (rc == 0) rc = rr;
+  }
+  return rc;
 }
 
 int vkg_cli_run(int argc, char **argv) {
@@ -110,12 +122,18 @@ int vkg_cli_run(int argc, char **argv) {
     double t0 = now_s();
     vkg_run_options ro = {quiet ? 0 : -1};
     vkg_status st = vkg_graph_run(g, &ro);
-    if (st) {
+    if (st == VKG_E_INTERRUPTED) {
+      /* Accumulators were finished over the batches that ran: report them, marked partial. */
+      vkg_graph_print_values(g, stdout);
+      fflush(stdout);
+      write_reports(ctx, g, reports, nreports);
+      rc = vkg_cli_fail(ctx, st);
+    } else if (st) {
       rc = vkg_cli_fail(ctx, st);
     } else {
       vkg_graph_print_values(g, stdout);
       fflush(stdout);
-      for (int r = 0; r < nreports && rc == 0; r++) rc = write_report(ctx, g, reports[r]);
+      rc = write_reports(ctx, g, reports, nreports);
       if (!quiet && rc == 0) {
         const vkg_device_info *di = vkg_ctx_device_open(ctx) ? vkg_ctx_device_info(ctx) : NULL;
         fprintf(stderr, "vkgen: %s: %lld batch%s in %.2f s%s%s\n", vkg_graph_name(g),

@@ -75,7 +75,12 @@ typedef struct vkg_outfile {
   char *tmp_path;   /* temp file beside it */
 } vkg_outfile;
 
-/* Creates the folder of path if needed and opens a temp file beside it. */
+/* VKG_OK if path does not exist or is a regular file (or a symlink to one); an error
+ * (VKG_E_INPUT) if it names a folder, device node, FIFO or socket, which the rename of an
+ * output file would replace. */
+VKG_EXPORT vkg_status vkg_output_target_check(vkg_ctx *ctx, const char *path);
+/* Checks the target (vkg_output_target_check), creates the folder of path if needed and
+ * opens a temp file beside it. */
 VKG_EXPORT vkg_status vkg_outfile_open(vkg_ctx *ctx, const char *path, vkg_outfile *out);
 /* Flushes, fsyncs and renames over the target. Closes in every case. */
 VKG_EXPORT vkg_status vkg_outfile_commit(vkg_ctx *ctx, vkg_outfile *o);

@@ -59,6 +59,9 @@ const char *vkg_suggest_hint(const char *name, const char *const *cands, int n, 
 
 const char *vkg_registry_origin_of(const vkg_registry *reg, const vkg_plugin_desc *plugin);
 vkg_ctx *vkg_registry_ctx(const vkg_registry *reg);
+/* A plugin file whose ELF headers promise more bytes than it has (truncated, half copied)
+ * is refused before dlopen maps it (elf_check.c). Non-ELF files are refused too. */
+vkg_status vkg_elf_check(vkg_ctx *ctx, const char *path);
 
 /* ---- graph --------------------------------------------------------------------------- */
 

@@ -114,6 +114,21 @@ static char *dir_of(const char *path) {
 
 /* ---- top level ----------------------------------------------------------------------- */
 
+/* The batch count from text (the YAML scalar, or a --set value); what names it for messages. */
+static vkg_status set_batches(vkg_graph *g, const char *text, const char *what, const vkg_loc *l) {
+  char *end = NULL;
+  long long b = 0;
+  if (text && text[0]) {
+    errno = 0;
+    b = strtoll(text, &end, 10);
+    if (errno) end = NULL;
+  }
+  if (!end || *end || b < 1)
+    return vkg_error_at(g->ctx, VKG_E_INPUT, l, "'batches' must be an integer >= 1, got '%s'", what);
+  g->batches = b;
+  return VKG_OK;
+}
+
 static vkg_status read_header(vkg_graph *g, const vkg_ynode *root, const vkg_ynode **nodes_out) {
   vkg_loc rl = vloc(g, root);
   for (int i = 0; i < root->n; i++) {
@@ -148,17 +163,9 @@ static vkg_status read_header(vkg_graph *g, const vkg_ynode *root, const vkg_yno
   const vkg_yentry *be = vkg_ytree_get(root, "batches");
   if (be) {
     l = vloc(g, be->val);
-    char *end = NULL;
-    long long b = 0;
-    if (be->val->kind == VKG_Y_SCALAR && be->val->scalar[0]) {
-      errno = 0;
-      b = strtoll(be->val->scalar, &end, 10);
-      if (errno) end = NULL;
-    }
-    if (!end || *end || b < 1)
-      return vkg_error_at(g->ctx, VKG_E_INPUT, &l, "'batches' must be an integer >= 1, got '%s'",
-                          vkg_ytree_describe(be->val));
-    g->batches = b;
+    vkg_status st = set_batches(g, be->val->kind == VKG_Y_SCALAR ? be->val->scalar : NULL,
+                                vkg_ytree_describe(be->val), &l);
+    if (st) return st;
   }
 
   const vkg_yentry *nd = vkg_ytree_get(root, "nodes");
@@ -432,9 +439,21 @@ static vkg_status read_inputs(vkg_graph *g, vkg_node *n, const vkg_ynode *nv, co
 
 /* ---- overrides ----------------------------------------------------------------------- */
 
+/* --set batches=N (an override without a node) replaces the graph's batch count. */
+static vkg_status graph_sets(vkg_graph *g, const vkg_override *sets, int nsets) {
+  vkg_loc sl = {"--set", 0, 0};
+  for (int s = 0; s < nsets; s++) {
+    if (sets[s].node[0]) continue;
+    vkg_status st = set_batches(g, sets[s].value, sets[s].value, &sl);
+    if (st) return st;
+  }
+  return VKG_OK;
+}
+
 static vkg_status parse_sets(vkg_graph *g, const id_idx *ids, const vkg_override *sets, int nsets, parsed_set *ps) {
   vkg_loc sl = {"--set", 0, 0};
   for (int s = 0; s < nsets; s++) {
+    if (!sets[s].node[0]) continue; /* graph-level (batches): graph_sets */
     vkg_node *n = find_node(ids, g->nnodes, sets[s].node);
     if (!n) {
       char hint[300];
@@ -466,6 +485,7 @@ static vkg_status build(vkg_graph *g, const vkg_ynode *root, const vkg_override 
   if (st) return st;
   const vkg_ynode *nodes = NULL;
   st = read_header(g, root, &nodes);
+  if (!st) st = graph_sets(g, sets, nsets);
   if (st) return st;
   g->nodes = calloc((size_t)nodes->n, sizeof *g->nodes);
   if (!g->nodes) return vkg_error(g->ctx, VKG_E_NOMEM, "out of host memory");
@@ -584,8 +604,16 @@ vkg_status vkg_override_parse(vkg_ctx *ctx, const char *text, char *buf, size_t 
   memcpy(buf, text, n + 1);
   char *eq = strchr(buf, '=');
   char *dot = strchr(buf, '.');
+  if (eq && (!dot || dot > eq) && eq - buf == 7 && !strncmp(buf, "batches", 7)) {
+    *eq = 0;
+    out->node = eq; /* "": the graph itself */
+    out->param = buf;
+    out->value = eq + 1;
+    return VKG_OK;
+  }
   if (!eq || !dot || dot > eq || dot == buf || dot + 1 == eq)
-    return vkg_error(ctx, VKG_E_USAGE, "--set %s: expected NODE.PARAM=VALUE (e.g. --set sample.steps=50)", text);
+    return vkg_error(ctx, VKG_E_USAGE,
+                     "--set %s: expected NODE.PARAM=VALUE or batches=N (e.g. --set sample.steps=50)", text);
   *eq = 0;
   *dot = 0;
   out->node = buf;

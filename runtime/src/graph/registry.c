@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "graph_internal.h"
 
@@ -166,6 +167,8 @@ vkg_status vkg_registry_add(vkg_registry *reg, const vkg_plugin_desc *desc, cons
 }
 
 vkg_status vkg_registry_load_file(vkg_registry *reg, const char *path) {
+  vkg_status cst = vkg_elf_check(reg->ctx, path);
+  if (cst) return cst;
   dlerror();
   void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
@@ -189,6 +192,17 @@ vkg_status vkg_registry_load_file(vkg_registry *reg, const char *path) {
   vkg_status st = add_desc(reg, d, path, h);
   if (st) dlclose(h);
   return st;
+}
+
+/* A plugin that cannot be loaded is a warning naming it; the others still load. */
+static vkg_status load_file_or_warn(vkg_registry *reg, const char *path) {
+  vkg_status s = vkg_registry_load_file(reg, path);
+  if (s == VKG_E_NOMEM) return s;
+  if (s) {
+    vkg_warn(reg->ctx, "%s", vkg_error_message(reg->ctx));
+    vkg_error_clear(reg->ctx);
+  }
+  return VKG_OK;
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -229,17 +243,23 @@ vkg_status vkg_registry_load_dir(vkg_registry *reg, const char *dir) {
       break;
     }
     snprintf(path, l, "%s/%s", dir, names[i]);
-    vkg_status s = vkg_registry_load_file(reg, path);
-    if (s == VKG_E_NOMEM) st = s;
-    else if (s) {
-      vkg_warn(reg->ctx, "%s", vkg_error_message(reg->ctx));
-      vkg_error_clear(reg->ctx);
-    }
+    st = load_file_or_warn(reg, path);
     free(path);
   }
   for (int i = 0; i < n; i++) free(names[i]);
   free(names);
   return st;
+}
+
+/* One plugin path entry: a folder of plugins, or one plugin .so file. A folder that does
+ * not exist is skipped quietly (paths often list optional places). */
+static vkg_status load_path_entry(vkg_registry *reg, const char *p) {
+  struct stat sb;
+  if (stat(p, &sb) != 0 || S_ISDIR(sb.st_mode)) return vkg_registry_load_dir(reg, p);
+  size_t l = strlen(p);
+  if (S_ISREG(sb.st_mode) && l > 3 && !strcmp(p + l - 3, ".so")) return load_file_or_warn(reg, p);
+  vkg_warn(reg->ctx, "plugin path '%s' is neither a folder nor a plugin .so file; ignored", p);
+  return VKG_OK;
 }
 
 static vkg_status load_path_list(vkg_registry *reg, const char *list) {
@@ -249,7 +269,7 @@ static vkg_status load_path_list(vkg_registry *reg, const char *list) {
   vkg_status st = VKG_OK;
   char *save = NULL;
   for (char *p = strtok_r(copy, ":", &save); p && !st; p = strtok_r(NULL, ":", &save))
-    if (p[0]) st = vkg_registry_load_dir(reg, p);
+    if (p[0]) st = load_path_entry(reg, p);
   free(copy);
   return st;
 }

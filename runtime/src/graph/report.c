@@ -1,14 +1,27 @@
 /* After a run: reported values for stdout and the JSON report (--report FILE.json). */
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph_internal.h"
 
+/* An interrupted run still reports its statistics over the batches it ran, marked partial. */
+static int partial(const vkg_graph *g) { return g->ran && g->batches_run < g->batches; }
+
 void vkg_graph_print_values(const vkg_graph *g, FILE *out) {
-  for (int i = 0; i < g->nvalues; i++)
-    fprintf(out, "%s.%s = %.6g\n", g->values[i].node, g->values[i].key, g->values[i].value);
+  for (int i = 0; i < g->nvalues; i++) {
+    fprintf(out, "%s.%s = %.6g", g->values[i].node, g->values[i].key, g->values[i].value);
+    if (partial(g))
+      fprintf(out, " (partial: %lld of %lld batches)", (long long)g->batches_run, (long long)g->batches);
+    fputc('\n', out);
+  }
   fflush(out);
+}
+
+static vkg_status write_failed(const vkg_graph *g, FILE *out) {
+  if (fflush(out) == 0 && !ferror(out)) return VKG_OK;
+  return vkg_error(g->ctx, VKG_E_IO, "%s", strerror(errno ? errno : EIO));
 }
 
 static json_t *num(double x) { return x == x ? json_real(x) : json_null(); }
@@ -21,6 +34,7 @@ vkg_status vkg_graph_write_report(const vkg_graph *g, FILE *out) {
   json_object_set_new(r, "device", di ? json_string(di->name) : json_null());
   json_object_set_new(r, "batches", json_integer(g->batches));
   json_object_set_new(r, "batches_run", json_integer(g->batches_run));
+  json_object_set_new(r, "partial", json_boolean(partial(g)));
   json_object_set_new(r, "wall_ms", num(g->wall_ms));
   json_object_set_new(r, "peak_device_bytes", json_integer((json_int_t)g->peak_bytes));
   json_object_set_new(r, "submits", json_integer((json_int_t)g->submits));
@@ -53,11 +67,12 @@ vkg_status vkg_graph_write_report(const vkg_graph *g, FILE *out) {
     json_object_set_new(vals, key, num(g->values[i].value));
   }
   json_object_set_new(r, "values", vals);
+  errno = 0;
   int rc = json_dumpf(r, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   json_decref(r);
   fputc('\n', out);
-  if (rc || fflush(out) || ferror(out)) return vkg_error(g->ctx, VKG_E_IO, "cannot write the run report");
-  return VKG_OK;
+  if (rc) return vkg_error(g->ctx, VKG_E_IO, "%s", strerror(errno ? errno : EIO));
+  return write_failed(g, out);
 }
 
 /* Markdown: table cells must not break the table, so '|' and newlines in names are escaped. */
@@ -75,6 +90,7 @@ static void md_num(FILE *out, double x, const char *fmt) {
 }
 
 vkg_status vkg_graph_write_report_markdown(const vkg_graph *g, FILE *out) {
+  errno = 0;
   const vkg_device_info *di = vkg_ctx_device_open(g->ctx) ? vkg_ctx_device_info(g->ctx) : NULL;
   fputs("## Run report: ", out);
   md_cell(out, g->name);
@@ -82,12 +98,13 @@ vkg_status vkg_graph_write_report_markdown(const vkg_graph *g, FILE *out) {
   md_cell(out, g->file);
   fputs(" |\n| device | ", out);
   md_cell(out, di ? di->name : "(none opened)");
-  fprintf(out, " |\n| batches | %lld of %lld |\n| wall time | ", (long long)g->batches_run, (long long)g->batches);
+  fprintf(out, " |\n| batches | %lld of %lld%s |\n| wall time | ", (long long)g->batches_run, (long long)g->batches,
+          partial(g) ? " (interrupted: values are partial)" : "");
   md_num(out, g->wall_ms * 1e-3, "%.2f s");
   fprintf(out, " |\n| peak device memory | %.1f MiB |\n| submits | %llu |\n\n", (double)g->peak_bytes / 1048576.0,
           (unsigned long long)g->submits);
   if (g->nvalues > 0) {
-    fputs("### Values\n\n| node | value | |\n|---|---|---:|\n", out);
+    fputs("### Values\n\n| node | key | value |\n|---|---|---:|\n", out);
     for (int i = 0; i < g->nvalues; i++) {
       fputs("| ", out);
       md_cell(out, g->values[i].node);
@@ -122,6 +139,5 @@ vkg_status vkg_graph_write_report_markdown(const vkg_graph *g, FILE *out) {
     fputs(" |\n", out);
   }
   fputc('\n', out);
-  if (fflush(out) || ferror(out)) return vkg_error(g->ctx, VKG_E_IO, "cannot write the run report");
-  return VKG_OK;
+  return write_failed(g, out);
 }

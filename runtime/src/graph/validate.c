@@ -147,6 +147,14 @@ static int shape_ok(const vkg_shape *s) {
   return 1;
 }
 
+/* Bytes of a tensor of this shape and dtype, 0 if the element or byte count overflows 64 bits. */
+static int64_t shape_bytes(const vkg_tensor_info *o) {
+  int64_t n = (int64_t)vkg_dtype_size(o->dtype);
+  for (int i = 0; i < o->shape.ndim; i++)
+    if (__builtin_mul_overflow(n, o->shape.d[i], &n)) return 0;
+  return n;
+}
+
 static vkg_status infer_node(vkg_graph *g, vkg_node *v) {
   const vkg_node_type *t = v->type;
   char pre[512];
@@ -180,6 +188,12 @@ static vkg_status infer_node(vkg_graph *g, vkg_node *v) {
       return vkg_error(g->ctx, VKG_E_PLUGIN,
                        "node '%s' (%s, plugin %s): infer gave output '%s' dtype %s, but the port declares %s", v->id,
                        v->op, v->origin, t->outputs[p].name, vkg_dtype_name(o->dtype), t->outputs[p].dtypes);
+    if (shape_bytes(o) == 0) {
+      char sh[160];
+      return vkg_error_at(g->ctx, VKG_E_INPUT, &v->loc,
+                          "%soutput '%s' would be %s %s: its element or byte count overflows 64 bits", pre,
+                          t->outputs[p].name, vkg_dtype_name(o->dtype), vkg_shape_format(&o->shape, sh, sizeof sh));
+    }
   }
   return VKG_OK;
 }

@@ -42,10 +42,29 @@ vkg_status vkg_make_parent_dirs(vkg_ctx *ctx, const char *path) {
   return st;
 }
 
+static const char *file_kind(mode_t m) {
+  if (S_ISDIR(m)) return "a folder";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  if (S_ISFIFO(m)) return "a FIFO";
+  if (S_ISSOCK(m)) return "a socket";
+  return "not a regular file";
+}
+
+vkg_status vkg_output_target_check(vkg_ctx *ctx, const char *path) {
+  struct stat sb;
+  if (stat(path, &sb) != 0 || S_ISREG(sb.st_mode)) return VKG_OK; /* new file, or one to replace */
+  return vkg_error(ctx, VKG_E_INPUT,
+                   "cannot write '%s': it exists and is %s; output files are written to a temp file and renamed "
+                   "over the target, so only a regular file (or a symlink to one) may be replaced",
+                   path, file_kind(sb.st_mode));
+}
+
 vkg_status vkg_outfile_open(vkg_ctx *ctx, const char *path, vkg_outfile *out) {
   memset(out, 0, sizeof *out);
   if (!path || !path[0]) return vkg_error(ctx, VKG_E_INPUT, "cannot write a file with an empty path");
-  vkg_status st = vkg_make_parent_dirs(ctx, path);
+  vkg_status st = vkg_output_target_check(ctx, path);
+  if (st == VKG_OK) st = vkg_make_parent_dirs(ctx, path);
   if (st != VKG_OK) return st;
   size_t n = strlen(path);
   out->path = malloc(n + 1);

@@ -136,6 +136,8 @@ vkg_status vkg_safetensors_write(vkg_ctx *ctx, const char *path, const vkg_st_wr
   vkg_safetensors *old = NULL;
   if (append) {
     struct stat sb;
+    vkg_status ts = vkg_output_target_check(ctx, path); /* before reading it: a FIFO would block */
+    if (ts != VKG_OK) return ts;
     if (stat(path, &sb) == 0) {
       vkg_status s = vkg_safetensors_open(ctx, path, &old);
       if (s != VKG_OK) return vkg_error_prefix(ctx, "cannot append to '%s': ", path);

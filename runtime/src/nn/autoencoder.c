@@ -68,9 +68,9 @@ vkg_status vkg_nn_ae_cfg_read(vkg_ctx *ctx, const vkg_model *m, vkg_nn_ae_cfg *c
                        VKG_NN_AE_MAX_BLOCKS);
     }
     for (int i = 0; i < nb; i++) {
-      if (boc[i] < 1 || boc[i] % groups != 0) {
-        st = vkg_error(ctx, VKG_E_INPUT, "%s: block_out_channels[%d] = %lld is not a positive multiple of "
-                       "norm_num_groups %lld", path, i, (long long)boc[i], (long long)groups);
+      if (boc[i] < 1 || boc[i] > 65536 || boc[i] % groups != 0) {
+        st = vkg_error(ctx, VKG_E_INPUT, "%s: block_out_channels[%d] = %lld is not a multiple of norm_num_groups %lld "
+                       "in 1..65536", path, i, (long long)boc[i], (long long)groups);
         free(boc);
         return st;
       }
