@@ -72,4 +72,12 @@ vkg_status vkg_gan_generate_start(vkg_node *node, void *state);
 vkg_status vkg_gan_generate_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out);
 void vkg_gan_generate_destroy(void *state);
 
+/* Node type gan.interpolate (interpolate.c). */
+extern const vkg_port_desc vkg_gan_interpolate_in[2], vkg_gan_interpolate_out[1];
+extern const vkg_param_desc vkg_gan_interpolate_params[1];
+vkg_status vkg_gan_interpolate_create(vkg_node *node, void **state);
+vkg_status vkg_gan_interpolate_infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out);
+vkg_status vkg_gan_interpolate_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out);
+void vkg_gan_interpolate_destroy(void *state);
+
 #endif

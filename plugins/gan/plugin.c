@@ -20,6 +20,12 @@ static const vkg_node_type gan_types[] = {
     {"synthesis", "StyleGAN2 synthesis network: ws to images; w_mix and mix_from give style mixing.", 0, 2,
      vkg_gan_synthesis_in, 1, vkg_gan_synthesis_out, 4, vkg_gan_synthesis_params, vkg_gan_sg2_create,
      vkg_gan_synthesis_infer, vkg_gan_sg2_start, vkg_gan_synthesis_run, NULL, vkg_gan_sg2_destroy},
+    {"interpolate",
+     "Latent interpolation: a, b [B, ...] to [steps * B, ...], block i = a + i / (steps - 1) (b - a) (z before "
+     "gan.mapping, or ws between gan.mapping and gan.synthesis).",
+     0, 2, vkg_gan_interpolate_in, 1, vkg_gan_interpolate_out, 1, vkg_gan_interpolate_params,
+     vkg_gan_interpolate_create, vkg_gan_interpolate_infer, NULL, vkg_gan_interpolate_run, NULL,
+     vkg_gan_interpolate_destroy},
 };
 
 static const vkg_plugin_desc gan_plugin = {

@@ -1,5 +1,6 @@
 /* StyleGAN2Generator: config and input errors (clear messages naming the file and key), the
- * counter-based random noise (independent of batch size) and style mixing via gan.synthesis. */
+ * counter-based random noise (independent of batch size), style mixing via gan.synthesis and
+ * gan.interpolate. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,30 @@ START_TEST(test_style_mixing) {
 }
 END_TEST
 
+START_TEST(test_interpolate) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  vkg_shape s, r;
+  const char *io = FIX "/stylegan2_tiny/io.safetensors";
+  float *y = run_to_host(ctx, "sg_lerp",
+                         "  a: {op: core.load_tensor, params: {path: %1$s/stylegan2_tiny/io.safetensors, name: ws}}\n"
+                         "  b: {op: core.load_tensor, params: {path: %1$s/stylegan2_tiny/io.safetensors, name: "
+                         "ws_psi07}}\n"
+                         "  l: {op: gan.interpolate, inputs: {a: a, b: b}, params: {steps: 3}}\n"
+                         "  s: {op: core.save_tensor, inputs: {tensor: l}, params: {path: '%2$s', name: x}}\n",
+                         1, &s);
+  float *a = fx_read(ctx, io, "ws", &r), *b = fx_read(ctx, io, "ws_psi07", &r);
+  const size_t n = (size_t)vkg_shape_numel(&r);
+  ck_assert_int_eq(s.d[0], 3 * r.d[0]);
+  for (size_t i = 0; i < n; i++) {
+    ck_assert_float_eq_tol(y[i], a[i], 1e-6);
+    ck_assert_float_eq_tol(y[n + i], 0.5f * (a[i] + b[i]), 1e-5);
+    ck_assert_float_eq_tol(y[2 * n + i], b[i], 1e-6);
+  }
+  free(y), free(a), free(b);
+  vkg_test_ctx_destroy(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("gan_stylegan2_errors");
   TCase *tc = tcase_create("core");
@@ -153,6 +178,7 @@ int main(void) {
   tcase_add_test(tc, test_input_errors);
   tcase_add_test(tc, test_random_noise);
   tcase_add_test(tc, test_style_mixing);
+  tcase_add_test(tc, test_interpolate);
   suite_add_tcase(s, tc);
   return vkg_test_run_suite(s);
 }
