@@ -174,7 +174,9 @@ static vkg_status dcgan_upload(vkg_ctx *ctx, vkg_model *m, vkg_gan_net *net) {
   return VKG_OK;
 }
 
-static vkg_status dcgan_forward(vkg_ctx *ctx, vkg_gan_net *net, const vkg_tensor *z, vkg_tensor *image) {
+static vkg_status dcgan_forward(vkg_ctx *ctx, vkg_gan_net *net, const vkg_tensor *z, const vkg_tensor *c,
+                                const vkg_gan_opts *o, vkg_tensor *image) {
+  (void)c, (void)o;
   dcgan *g = net->impl;
   const int64_t B = vkg_tensor_shape(z)->d[0];
   const vkg_tensor *x = z;

@@ -54,4 +54,12 @@ void ref_philox(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 /* the values vkg_rand_uniform / vkg_randn produce (randn in double from the same words) */
 void ref_rand(float *y, int64_t samples, int64_t per, uint64_t seed, uint64_t first, uint32_t stream, int normal);
 
+/* StyleGAN2 kernels (ref_kl_stylegan.c): act 0 identity, 1 relu, 2 leaky relu */
+void ref_upfirdn2d(const float *x, const float *f, float *y, int64_t nc, int64_t h, int64_t w, int fh, int fw, int up,
+                   int down, int px0, int px1, int py0, int py1, float gain);
+void ref_bias_act(const float *x, const float *demod, const float *noise, int noise_per_sample, float strength,
+                  const float *bias, const float *res, float *y, int64_t n, int64_t c, int64_t sp, int act,
+                  float alpha, float gain, float clampv, float eps);
+void ref_rms_normalize(const float *x, float *y, int64_t rows, int64_t len, float eps);
+
 #endif

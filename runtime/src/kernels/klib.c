@@ -72,3 +72,11 @@ vkg_status vkg_k_fits(vkg_ctx *ctx, const char *kernel, const vkg_tensor *t) {
   }
   return VKG_OK;
 }
+
+vkg_status vkg_k_same_f32(vkg_ctx *ctx, const char *kernel, const vkg_tensor *x, const vkg_tensor *y) {
+  vkg_status st = vkg_k_need(ctx, kernel, "x", x, VKG_F32);
+  if (st == VKG_OK) st = vkg_k_need(ctx, kernel, "y", y, VKG_F32);
+  if (st == VKG_OK) st = vkg_k_same_shape(ctx, kernel, "x", x, "y", y);
+  if (st == VKG_OK) st = vkg_k_fits(ctx, kernel, x);
+  return st;
+}

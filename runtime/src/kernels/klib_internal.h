@@ -35,6 +35,8 @@ vkg_status vkg_k_need(vkg_ctx *ctx, const char *kernel, const char *what, const 
 /* VKG_E_INPUT unless a and b have the same shape. */
 vkg_status vkg_k_same_shape(vkg_ctx *ctx, const char *kernel, const char *an, const vkg_tensor *a, const char *bn,
                             const vkg_tensor *b);
+/* x and y both f32 of one shape whose numel fits 32-bit indices. */
+vkg_status vkg_k_same_f32(vkg_ctx *ctx, const char *kernel, const vkg_tensor *x, const vkg_tensor *y);
 /* Numel fits the 32-bit indices the shaders use. */
 vkg_status vkg_k_fits(vkg_ctx *ctx, const char *kernel, const vkg_tensor *t);
 

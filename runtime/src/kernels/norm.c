@@ -1,9 +1,10 @@
-/* Group norm, layer norm and inference batch norm. */
+/* Group norm, layer norm, inference batch norm and RMS (2nd moment) normalisation. */
 #include <math.h>
 
 #include "klib_internal.h"
 #include "spv/kl_channel_affine.h"
 #include "spv/kl_norm_apply.h"
+#include "spv/kl_rms_rows.h"
 #include "vkgen/kernels/norm.h"
 
 static vkg_status check_param(vkg_ctx *ctx, const char *kernel, const char *what, const vkg_tensor *p,
@@ -41,10 +42,7 @@ static vkg_status run_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *
 }
 
 static vkg_status check_xy(vkg_ctx *ctx, const char *kernel, const vkg_tensor *x, const vkg_tensor *y, int min_dims) {
-  vkg_status st = vkg_k_need(ctx, kernel, "x", x, VKG_F32);
-  if (st == VKG_OK) st = vkg_k_need(ctx, kernel, "y", y, VKG_F32);
-  if (st == VKG_OK) st = vkg_k_same_shape(ctx, kernel, "x", x, "y", y);
-  if (st == VKG_OK) st = vkg_k_fits(ctx, kernel, x);
+  vkg_status st = vkg_k_same_f32(ctx, kernel, x, y);
   if (st == VKG_OK && vkg_tensor_shape(x)->ndim < min_dims) {
     char b[64];
     return vkg_error(ctx, VKG_E_INPUT, "%s: x shape %s needs at least %d dims", kernel, vkg_k_shape(x, b, sizeof b),
@@ -126,4 +124,24 @@ vkg_status vkg_batch_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *s
   } pc = {(uint32_t)vkg_tensor_numel(x), (uint32_t)s->d[1], (uint32_t)(spatial ? spatial : 1)};
   const vkg_tensor *t[4] = {x, scale, shift, y};
   return VKG_K_LAUNCH(ctx, kl_channel_affine, t, 4, &pc, pc.n);
+}
+
+vkg_status vkg_rms_normalize(vkg_ctx *ctx, const vkg_tensor *x, vkg_tensor *y, float eps) {
+  const char *k = "rms_normalize";
+  vkg_status st = check_xy(ctx, k, x, y, 1);
+  if (st != VKG_OK) return st;
+  const vkg_shape *s = vkg_tensor_shape(x);
+  int64_t len = s->d[s->ndim - 1];
+  if (len > VKG_K_CHUNK) {
+    char b[64];
+    return vkg_error(ctx, VKG_E_INPUT, "%s: rows of x %s are longer than %d", k, vkg_k_shape(x, b, sizeof b),
+                     VKG_K_CHUNK);
+  }
+  if (len == 0 || vkg_tensor_numel(x) == 0) return VKG_OK;
+  struct {
+    uint32_t rows, len;
+    float eps;
+  } pc = {(uint32_t)(vkg_tensor_numel(x) / len), (uint32_t)len, eps};
+  const vkg_tensor *t[2] = {x, y};
+  return VKG_K_LAUNCH(ctx, kl_rms_rows, t, 2, &pc, pc.rows);
 }

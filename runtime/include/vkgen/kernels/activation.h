@@ -34,6 +34,22 @@ VKG_EXPORT vkg_status vkg_softmax(vkg_ctx *ctx, const vkg_tensor *x, vkg_tensor 
 /* log_softmax along the last axis: x - max - log(sum(exp(x - max))). In place is safe. */
 VKG_EXPORT vkg_status vkg_log_softmax(vkg_ctx *ctx, const vkg_tensor *x, vkg_tensor *y);
 
+/* StyleGAN2's modulated-convolution epilogue fused with bias_act, over x, y: [N, C, ...]:
+ *   v = x * (demod ? 1 / sqrt(demod[n, c] + eps) : 1) + noise_strength * noise + bias[c]
+ *   y = clamp(act(v) * gain, -clamp, clamp) (no clamp when clamp < 0) + residual
+ * demod: [N, C] sums of squared modulated weights, or NULL; noise: [N, 1, ...spatial] (per
+ * sample) or numel = spatial (shared, e.g. noise_const), or NULL; bias: [C] or NULL; residual:
+ * x's shape or NULL (added after the clamp, as the skip generator adds ToRGB outputs).
+ * act: VKG_ACT_IDENTITY, VKG_ACT_RELU or VKG_ACT_LEAKY_RELU (alpha). In place (y == x) is safe. */
+typedef struct vkg_bias_act_params {
+  vkg_act act;
+  float alpha, gain, clamp; /* clamp < 0: none */
+  float noise_strength, eps;
+} vkg_bias_act_params;
+VKG_EXPORT vkg_status vkg_bias_act(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *demod,
+                                   const vkg_tensor *noise, const vkg_tensor *bias, const vkg_tensor *residual,
+                                   vkg_tensor *y, const vkg_bias_act_params *p);
+
 #ifdef __cplusplus
 }
 #endif

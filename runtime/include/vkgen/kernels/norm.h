@@ -35,6 +35,10 @@ VKG_EXPORT void vkg_batch_norm_fold(const float *running_mean, const float *runn
 VKG_EXPORT vkg_status vkg_batch_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *scale,
                                      const vkg_tensor *shift, vkg_tensor *y);
 
+/* StyleGAN's normalize_2nd_moment along the last axis: y = x / sqrt(mean(x^2) + eps) per row.
+ * x, y same shape (rows of the last dimension, at most 8192 long); y must not alias x. */
+VKG_EXPORT vkg_status vkg_rms_normalize(vkg_ctx *ctx, const vkg_tensor *x, vkg_tensor *y, float eps);
+
 #ifdef __cplusplus
 }
 #endif

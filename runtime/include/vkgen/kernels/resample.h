@@ -19,6 +19,19 @@ VKG_EXPORT vkg_status vkg_upsample_nearest(vkg_ctx *ctx, const vkg_tensor *x, vk
  * y: [N, C, OH, OW]. */
 VKG_EXPORT vkg_status vkg_resize_bilinear(vkg_ctx *ctx, const vkg_tensor *x, vkg_tensor *y);
 
+/* upfirdn2d as StyleGAN2's torch_utils.ops.upfirdn2d (ref path): insert up-1 zeros after every
+ * pixel (x: [N, C, H, W] -> [H*up, W*up]), pad pad_x0/pad_x1/pad_y0/pad_y1 zeros before/after
+ * (negative values crop), convolve each channel with the 2-D FIR filter f [FH, FW] (a true
+ * convolution: the filter is flipped; f32) times gain, then keep every down-th pixel.
+ * y: [N, C, OH, OW] with OH = (H*up + pad_y0 + pad_y1 - FH) / down + 1 (likewise OW). */
+typedef struct vkg_upfirdn2d_params {
+  int up, down;
+  int pad_x0, pad_x1, pad_y0, pad_y1;
+  float gain;
+} vkg_upfirdn2d_params;
+VKG_EXPORT vkg_status vkg_upfirdn2d(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *f, vkg_tensor *y,
+                                    const vkg_upfirdn2d_params *p);
+
 #ifdef __cplusplus
 }
 #endif
