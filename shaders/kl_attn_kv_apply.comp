@@ -1,9 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : enable
-// Decoding attention, output: y[b, h * D + e] = sum_j softmax(s[bh, :n])_j * vc[b, h, j, e]
-// (max-subtracted, f32). One invocation per output element; y is [B, 1, H * D].
+// Decoding attention, output: y[b, h * D + e] = sum_j p[bh, j] * vc[b, h, j, e] over the first n
+// positions (p from kl_attn_kv_softmax). One invocation per output element; y is [B, 1, H * D].
 #include "kl_common.glsl"
-layout(std430, binding = 0) readonly buffer S { float s[]; };
+layout(std430, binding = 0) readonly buffer S { float p[]; };
 layout(std430, binding = 1) readonly buffer VC { float vc[]; };
 layout(std430, binding = 2) writeonly buffer Y { float y[]; };
 layout(push_constant) uniform P { uint cnt, h, d, cap, n; } pc;
@@ -11,14 +11,13 @@ void main() {
   uint id = kl_index();
   if (id >= pc.cnt) return;
   uint e = id % pc.d, bh = id / pc.d;
-  uint sb = bh * pc.cap, vb = bh * pc.cap * pc.d + e;
-  float m = s[sb];
-  for (uint j = 1u; j < pc.n; j++) m = max(m, s[sb + j]);
-  float sum = 0.0, acc = 0.0;
-  for (uint j = 0u; j < pc.n; j++) {
-    float p = exp(s[sb + j] - m);
-    sum += p;
-    acc += p * vc[vb + j * pc.d];
+  uint pb = bh * pc.cap, vb = bh * pc.cap * pc.d + e;
+  float a0 = 0.0, a1 = 0.0;
+  uint j = 0u;
+  for (; j + 2u <= pc.n; j += 2u) {
+    a0 += p[pb + j] * vc[vb + j * pc.d];
+    a1 += p[pb + j + 1u] * vc[vb + (j + 1u) * pc.d];
   }
-  y[id] = acc / sum;
+  if (j < pc.n) a0 += p[pb + j] * vc[vb + j * pc.d];
+  y[id] = a0 + a1;
 }

@@ -82,7 +82,8 @@ md=$out/report.md
 MLP VAE|mlpvae|mlpvae|mlpvae-fashion|prior samples
 KL VAE|vaekl|vae-kl|vae-kl-fashion|prior samples
 KL VAE (recon.)|vaeklrec|vae-kl-recon|vae-kl-fashion|reconstructions of the VQ-VAE's inputs
-VQ-VAE|vqvae|vqvae|vqvae-fashion|reconstructions (no prior)
+VQ-VAE + GPT prior|vqgpt|vq-gpt|gpt-prior-fashion + vqvae-fashion|class-conditional samples (class i % 10)
+VQ-VAE|vqvae|vqvae|vqvae-fashion|reconstructions
 DCGAN|gan|dcgan|dcgan-fashion|samples (32x32)
 PixelCNN|pixelcnn|pixelcnn|pixelcnn-fashion|samples
 DDPM|ddpm|ddpm|ddpm-fashion|DDIM samples

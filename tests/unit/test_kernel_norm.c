@@ -60,6 +60,8 @@ START_TEST(test_layer_norm) {
   layer_norm_case(ctx, 7, 13);
   layer_norm_case(ctx, 131, 512);
   layer_norm_case(ctx, 1000, 67);
+  layer_norm_case(ctx, 3, 8192); /* the longest row of the one-pass kernel */
+  layer_norm_case(ctx, 2, 8193); /* the first of the chunked two-pass path */
   layer_norm_case(ctx, 2, 70001);
   /* norm over the last two dims */
   int64_t d[3] = {3, 5, 7}, nd = 35;

@@ -3,6 +3,7 @@
 
 #include "klib_internal.h"
 #include "spv/kl_channel_affine.h"
+#include "spv/kl_layer_norm_rows.h"
 #include "spv/kl_norm_apply.h"
 #include "spv/kl_rms_rows.h"
 #include "vkgen/kernels/norm.h"
@@ -94,7 +95,18 @@ vkg_status vkg_layer_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *g
   if ((st = check_param(ctx, k, "gamma", gamma, len, x)) != VKG_OK) return st;
   if ((st = check_param(ctx, k, "beta", beta, len, x)) != VKG_OK) return st;
   if (len == 0) return VKG_OK;
-  struct norm_push pc = {(uint32_t)(vkg_tensor_numel(x) / len), (uint32_t)len, 1, 0, 1, gamma != NULL, eps};
+  const uint32_t rows = (uint32_t)(vkg_tensor_numel(x) / len);
+  if (len <= VKG_K_CHUNK && x != y) {
+    /* short rows: one invocation per row, one dispatch (in place needs the two-pass path: a row
+     * is read three times) */
+    struct {
+      uint32_t rows, len, affine;
+      float eps;
+    } rp = {rows, (uint32_t)len, gamma != NULL, eps};
+    const vkg_tensor *t[4] = {x, gamma ? gamma : x, beta ? beta : x, y};
+    return VKG_K_LAUNCH(ctx, kl_layer_norm_rows, t, 4, &rp, rows);
+  }
+  struct norm_push pc = {rows, (uint32_t)len, 1, 0, 1, gamma != NULL, eps};
   return run_norm(ctx, x, gamma, beta, y, &pc);
 }
 

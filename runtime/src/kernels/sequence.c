@@ -5,6 +5,7 @@
 #include "klib_internal.h"
 #include "spv/kl_attn_kv_apply.h"
 #include "spv/kl_attn_kv_scores.h"
+#include "spv/kl_attn_kv_softmax.h"
 #include "spv/kl_embed.h"
 #include "spv/kl_kv_append.h"
 #include "spv/kl_put_tokens.h"
@@ -110,6 +111,13 @@ vkg_status vkg_attention_cached(vkg_ctx *ctx, const vkg_tensor *q, const vkg_ten
   } p1 = {(uint32_t)(BH * n), (uint32_t)H, (uint32_t)D, (uint32_t)cap, (uint32_t)n, scale};
   const vkg_tensor *t1[3] = {q, kc, s};
   st = VKG_K_LAUNCH(ctx, kl_attn_kv_scores, t1, 3, &p1, p1.cnt);
+  if (st == VKG_OK) {
+    struct {
+      uint32_t rows, cap, n;
+    } ps = {(uint32_t)BH, (uint32_t)cap, (uint32_t)n};
+    const vkg_tensor *ts[1] = {s};
+    st = VKG_K_LAUNCH(ctx, kl_attn_kv_softmax, ts, 1, &ps, ps.rows);
+  }
   if (st == VKG_OK) {
     struct {
       uint32_t cnt, h, d, cap, n;

@@ -25,7 +25,7 @@ VKG_EXPORT vkg_status vkg_kv_append(vkg_ctx *ctx, const vkg_tensor *k, const vkg
 /* Attention of one new token over the first n cached positions (incremental decoding):
  *   y[b, 0, h*D : (h+1)*D] = softmax(scale * q_h . kc[b, h, :n]^T) @ vc[b, h, :n]
  * q, y: [B, 1, H * D]; kc, vc: [B, H, cap, D]; 1 <= n <= cap <= 8192; scale <= 0: 1 / sqrt(D).
- * Two dispatches (scores, then a max-subtracted softmax fused with P @ V). */
+ * Three dispatches: scores (one invocation each), a max-subtracted softmax per (b, h) row, P @ V. */
 VKG_EXPORT vkg_status vkg_attention_cached(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *kc,
                                            const vkg_tensor *vc, int64_t n, vkg_tensor *y, float scale);
 
