@@ -172,19 +172,18 @@ void vkg_gpt_free(vkg_gpt *net) {
   net->uploaded = 0;
 }
 
-/* x += f(ln(x)) for one half of a block; f is attention (full or one cached step) or the MLP. */
+/* x += f(ln(x)) for one half of a block; f is attention (full or one cached step) or the MLP, and
+ * the residual add is fused into f's last projection. */
 static vkg_status residual(vkg_ctx *ctx, const vkg_gpt *net, const vkg_gpt_block *b, int mlp, vkg_nn_kv_cache *cache,
                            vkg_tensor *x) {
-  vkg_tensor *h = NULL, *f = NULL;
+  vkg_tensor *h = NULL;
   vkg_status st = vkg_nn_layer_norm_forward(ctx, mlp ? &b->ln2 : &b->ln1, x, &h);
   if (!st) {
-    if (mlp) st = vkg_nn_mlp_forward(ctx, &b->mlp, h, &f);
-    else if (cache) st = vkg_nn_mha_step(ctx, &b->attn, h, cache, &f);
-    else st = vkg_nn_mha_forward(ctx, &b->attn, h, 1, net->n_unmasked, &f);
+    if (mlp) st = vkg_nn_mlp_forward_add(ctx, &b->mlp, h, x);
+    else if (cache) st = vkg_nn_mha_step_add(ctx, &b->attn, h, cache, x);
+    else st = vkg_nn_mha_forward_add(ctx, &b->attn, h, 1, net->n_unmasked, x);
   }
-  if (!st) st = vkg_binary(ctx, x, f, x, VKG_OP_ADD);
   vkg_tensor_unref(h);
-  vkg_tensor_unref(f);
   return st;
 }
 

@@ -14,6 +14,7 @@ void ref_embedding(const int64_t *ids, int64_t B, int64_t L, int64_t col0, int64
 
 void ref_topkp_keep(const float *logits, int64_t rows, int64_t c, float temperature, int64_t top_k, float top_p,
                     unsigned char *keep) {
+  if (c < 1) return;
   for (int64_t r = 0; r < rows; r++) {
     const float *l = logits + r * c;
     unsigned char *kp = keep + r * c;
@@ -29,6 +30,7 @@ void ref_topkp_keep(const float *logits, int64_t rows, int64_t c, float temperat
     for (int64_t i = 0; i < c; i++)
       if (kp[i]) z += exp(l[i] / (double)temperature - mx);
     unsigned char *k2 = malloc((size_t)c);
+    if (!k2) return;
     for (int64_t i = 0; i < c; i++) {
       double before = 0;
       for (int64_t j = 0; j < c; j++)

@@ -100,7 +100,28 @@ START_TEST(test_sample_independence) {
   ck_assert(memcmp(whole, split, 10 * 8) == 0);
   ck_assert(memcmp(whole + 50, split + 50, 10 * 8) == 0);
   for (size_t i = 0; i < 60; i++) ck_assert(whole[i] >= 0 && whole[i] < 37);
-  free(whole), free(split);
+  /* a class input tensor (0..4 from the fixture) gives the codes of class_labels [0..4] */
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n"
+           "  c: {op: core.load_tensor, params: {path: %s/io.safetensors, name: greedy_classes}}\n"
+           "  a: {op: ar.gpt_sample, inputs: {class: c}, params: {model: %s, seed: 9, top_k: 8, top_p: 0.9}}\n"
+           "  s: {op: core.save_tensor, inputs: {tensor: a}, params: {path: %s, name: from_input}}\n",
+           TINY, TINY, out);
+  VKG_CHECK_OK(ctx, vkg_test_run_graph(ctx, reg, "gpt", text));
+  int64_t *from_input = vkg_test_read_tensor(ctx, out, "from_input", &ns);
+  ck_assert_uint_eq(ns, 5 * 10 * 8);
+  ck_assert(memcmp(whole, from_input, 5 * 10 * 8) == 0);
+  /* another seed draws other codes */
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n"
+           "  a: {op: ar.gpt_sample, params: {model: %s, batch: 6, class_labels: [0, 1, 2, 3, 4], seed: 10, top_k: 8, "
+           "top_p: 0.9}}\n"
+           "  s: {op: core.save_tensor, inputs: {tensor: a}, params: {path: %s, name: seed10}}\n",
+           TINY, out);
+  VKG_CHECK_OK(ctx, vkg_test_run_graph(ctx, reg, "gpt", text));
+  int64_t *seed10 = vkg_test_read_tensor(ctx, out, "seed10", &ns);
+  ck_assert(memcmp(whole, seed10, 6 * 10 * 8) != 0);
+  free(whole), free(split), free(from_input), free(seed10);
   vkg_registry_destroy(reg);
   vkg_test_ctx_destroy(ctx);
 }

@@ -150,7 +150,9 @@ START_TEST(test_matmul_tile_configs) {
 }
 END_TEST
 
-static void check_linear(vkg_ctx *ctx, const char *variant, int nd, const int64_t *xd, int64_t out, int with_bias) {
+/* acc: vkg_linear_acc onto y holding random values (want = y + linear) */
+static void check_linear(vkg_ctx *ctx, const char *variant, int nd, const int64_t *xd, int64_t out, int with_bias,
+                         int acc) {
   setenv("VKGEN_KERNEL_VARIANT", variant, 1);
   const int64_t in = xd[nd - 1];
   int64_t M = 1;
@@ -163,13 +165,21 @@ static void check_linear(vkg_ctx *ctx, const char *variant, int nd, const int64_
   yd[nd - 1] = out;
   vkg_tensor *tx = upload(ctx, x, nd, xd), *tw = upload(ctx, w, 2, wd), *tb = upload(ctx, bias, 1, &out), *ty;
   vkg_shape sy = vkg_shape_make(nd, yd);
-  VKG_CHECK_OK(ctx, vkg_tensor_create(ctx, VKG_F32, &sy, &ty));
-  VKG_CHECK_OK(ctx, vkg_linear(ctx, tx, tw, with_bias ? tb : NULL, ty));
+  float *y0 = rnd((size_t)(M * out), 14);
+  if (acc) {
+    ty = upload(ctx, y0, nd, yd);
+    for (int64_t i = 0; i < M * out; i++) want[i] += y0[i];
+    VKG_CHECK_OK(ctx, vkg_linear_acc(ctx, tx, tw, with_bias ? tb : NULL, ty));
+  } else {
+    VKG_CHECK_OK(ctx, vkg_tensor_create(ctx, VKG_F32, &sy, &ty));
+    VKG_CHECK_OK(ctx, vkg_linear(ctx, tx, tw, with_bias ? tb : NULL, ty));
+  }
+  free(y0);
   VKG_CHECK_OK(ctx, vkg_tensor_download(ctx, ty, got, (size_t)(M * out) * sizeof *got));
   size_t wi;
   double err = vkg_test_rel_err(got, want, (size_t)(M * out), 1e-5 * sqrt((double)in + 1), 1e-4, &wi);
-  ck_assert_msg(err <= 1.0, "linear[%s] M=%lld in=%lld out=%lld bias=%d: err %g at %zu", variant, (long long)M,
-                (long long)in, (long long)out, with_bias, err, wi);
+  ck_assert_msg(err <= 1.0, "linear%s[%s] M=%lld in=%lld out=%lld bias=%d: err %g at %zu", acc ? "_acc" : "", variant,
+                (long long)M, (long long)in, (long long)out, with_bias, err, wi);
   vkg_tensor_unref(tx);
   vkg_tensor_unref(tw);
   vkg_tensor_unref(tb);
@@ -185,11 +195,17 @@ START_TEST(test_linear) {
   vkg_ctx *ctx = vkg_test_ctx();
   for (int v = 0; v < 2; v++) {
     int64_t x1[3] = {5, 7, 33}, x2[1] = {20}, x3[2] = {64, 784}, x4[2] = {3, 128};
-    check_linear(ctx, variants[v], 3, x1, 19, 1);
-    check_linear(ctx, variants[v], 3, x1, 19, 0);
-    check_linear(ctx, variants[v], 1, x2, 7, 1);
-    check_linear(ctx, variants[v], 2, x3, 400, 1); /* MLP VAE fc1 */
-    check_linear(ctx, variants[v], 2, x4, 256, 1); /* few rows, aligned: the swapped product */
+    int64_t x5[3] = {16, 1, 128}, x6[2] = {1, 1};
+    check_linear(ctx, variants[v], 3, x1, 19, 1, 0);
+    check_linear(ctx, variants[v], 3, x1, 19, 0, 0);
+    check_linear(ctx, variants[v], 1, x2, 7, 1, 0);
+    check_linear(ctx, variants[v], 2, x3, 400, 1, 0); /* MLP VAE fc1 */
+    check_linear(ctx, variants[v], 2, x4, 256, 1, 0); /* few rows, aligned: the swapped product */
+    /* accumulating (residual) forms: odd, swapped, a decoding step's projection, 1x1 */
+    check_linear(ctx, variants[v], 3, x1, 19, 1, 1);
+    check_linear(ctx, variants[v], 2, x4, 256, 1, 1);
+    check_linear(ctx, variants[v], 3, x5, 128, 1, 1);
+    check_linear(ctx, variants[v], 2, x6, 1, 0, 1);
   }
   vkg_test_ctx_destroy(ctx);
 }

@@ -178,6 +178,10 @@ typedef struct vkg_nn_mlp {
 VKG_EXPORT vkg_status vkg_nn_mlp_load(vkg_ctx *ctx, vkg_model *m, const char *fc1_prefix, const char *fc2_prefix,
                                       int64_t dim, vkg_act act, vkg_nn_mlp *out);
 VKG_EXPORT vkg_status vkg_nn_mlp_forward(vkg_ctx *ctx, const vkg_nn_mlp *mlp, const vkg_tensor *x, vkg_tensor **out);
+/* residual += mlp(x): the residual connection fused into fc2 (one GEMM accumulating into residual,
+ * which must have fc2's output shape). */
+VKG_EXPORT vkg_status vkg_nn_mlp_forward_add(vkg_ctx *ctx, const vkg_nn_mlp *mlp, const vkg_tensor *x,
+                                             vkg_tensor *residual);
 VKG_EXPORT void vkg_nn_mlp_free(vkg_nn_mlp *mlp);
 
 /* Multi-head self-attention with separate q/k/v/out projections (with biases when the file has
@@ -195,6 +199,9 @@ VKG_EXPORT vkg_status vkg_nn_mha_load(vkg_ctx *ctx, vkg_model *m, const char *pr
  * prefix (see vkg_attention_causal); else every token sees every token. */
 VKG_EXPORT vkg_status vkg_nn_mha_forward(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, int causal,
                                          int64_t n_unmasked, vkg_tensor **out);
+/* residual += the same (the residual connection fused into the output projection). */
+VKG_EXPORT vkg_status vkg_nn_mha_forward_add(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, int causal,
+                                             int64_t n_unmasked, vkg_tensor *residual);
 VKG_EXPORT void vkg_nn_mha_free(vkg_nn_mha *a);
 
 /* The device-side key/value cache of one attention layer for incremental decoding:
@@ -212,6 +219,9 @@ VKG_EXPORT void vkg_nn_kv_cache_free(vkg_nn_kv_cache *c);
  * layer_past. O(len) work; c->len grows by one. */
 VKG_EXPORT vkg_status vkg_nn_mha_step(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, vkg_nn_kv_cache *c,
                                       vkg_tensor **out);
+/* residual [B, 1, dim] += the same step. */
+VKG_EXPORT vkg_status vkg_nn_mha_step_add(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x,
+                                          vkg_nn_kv_cache *c, vkg_tensor *residual);
 
 /* ---- small tensor helpers the layers share ------------------------------------------------ */
 /* A view of x with another shape (same numel). */

@@ -411,6 +411,7 @@ static vkg_status create_device(vkg_ctx *ctx, vkg_gpu *g) {
   VkResult r = vkCreateDevice(g->phys, &dci, NULL, &g->dev);
   if (r != VK_SUCCESS) return vkg_vk_fail(ctx, r, "vkCreateDevice failed for '%s'", g->info.name);
   vkGetDeviceQueue(g->dev, g->qfamily, 0, &g->queue);
+  vkg_pin_driver_libraries();
   if (push) g->push_desc = (PFN_vkCmdPushDescriptorSetKHR)vkGetDeviceProcAddr(g->dev, "vkCmdPushDescriptorSetKHR");
   return VKG_OK;
 }

@@ -136,6 +136,9 @@ typedef struct vkg_gpu {
 vkg_status vkg_vk_fail(vkg_ctx *ctx, VkResult r, const char *fmt, ...) VKG_PRINTF(3, 4);
 const char *vkg_vk_result_name(VkResult r);
 vkg_status vkg_gpu_require(vkg_ctx *ctx); /* opens the device if needed */
+/* Sanitizer builds: marks the loaded Vulkan driver/layer libraries RTLD_NODELETE so leak reports
+ * from them stay attributable at exit (driver_pin.c); a no-op otherwise. */
+void vkg_pin_driver_libraries(void);
 
 /* memory.c */
 vkg_status vkg_pool_init(vkg_ctx *ctx);

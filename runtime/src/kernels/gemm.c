@@ -57,8 +57,8 @@ vkg_status vkg_matmul(vkg_ctx *ctx, const vkg_tensor *a, const vkg_tensor *b, vk
   return vkg_gemm_run(ctx, "matmul", (uint64_t)M, (uint64_t)N, (uint64_t)Ka, (uint64_t)btc, &oa, &ob, &oc);
 }
 
-vkg_status vkg_linear(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
-                      vkg_tensor *y) {
+static vkg_status linear(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
+                         vkg_tensor *y, float beta) {
   vkg_status st;
   if ((st = vkg_kernel_check_f32(ctx, "linear", "x", x)) != VKG_OK ||
       (st = vkg_kernel_check_f32(ctx, "linear", "weight", w)) != VKG_OK ||
@@ -103,5 +103,16 @@ vkg_status vkg_linear(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, co
   oy.bias = bias;
   oy.bias_per_col = 1;
   oy.alpha = 1.0f;
+  oy.beta = beta;
   return vkg_gemm_run(ctx, "linear", (uint64_t)M, (uint64_t)out, (uint64_t)in, 1, &ox, &ow, &oy);
+}
+
+vkg_status vkg_linear(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
+                      vkg_tensor *y) {
+  return linear(ctx, x, w, bias, y, 0.0f);
+}
+
+vkg_status vkg_linear_acc(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
+                          vkg_tensor *y) {
+  return linear(ctx, x, w, bias, y, 1.0f);
 }

@@ -63,13 +63,29 @@ vkg_status vkg_nn_mlp_load(vkg_ctx *ctx, vkg_model *m, const char *fc1_prefix, c
   return VKG_OK;
 }
 
-vkg_status vkg_nn_mlp_forward(vkg_ctx *ctx, const vkg_nn_mlp *mlp, const vkg_tensor *x, vkg_tensor **out) {
+/* The last projection of a layer: a new tensor (*out) or accumulated into residual. */
+static vkg_status project(vkg_ctx *ctx, const vkg_nn_linear *l, const vkg_tensor *h, vkg_tensor *residual,
+                          vkg_tensor **out) {
+  if (!residual) return vkg_nn_linear_forward(ctx, l, h, out);
+  return vkg_linear_acc(ctx, h, l->w, l->b, residual);
+}
+
+static vkg_status mlp_forward(vkg_ctx *ctx, const vkg_nn_mlp *mlp, const vkg_tensor *x, vkg_tensor *residual,
+                              vkg_tensor **out) {
   vkg_tensor *h = NULL;
   vkg_status st = vkg_nn_linear_forward(ctx, &mlp->fc1, x, &h);
   if (!st && mlp->act != VKG_ACT_IDENTITY) st = vkg_activation(ctx, h, h, mlp->act, 0.0f);
-  if (!st) st = vkg_nn_linear_forward(ctx, &mlp->fc2, h, out);
+  if (!st) st = project(ctx, &mlp->fc2, h, residual, out);
   vkg_tensor_unref(h);
   return st;
+}
+
+vkg_status vkg_nn_mlp_forward(vkg_ctx *ctx, const vkg_nn_mlp *mlp, const vkg_tensor *x, vkg_tensor **out) {
+  return mlp_forward(ctx, mlp, x, NULL, out);
+}
+
+vkg_status vkg_nn_mlp_forward_add(vkg_ctx *ctx, const vkg_nn_mlp *mlp, const vkg_tensor *x, vkg_tensor *residual) {
+  return mlp_forward(ctx, mlp, x, residual, NULL);
 }
 
 void vkg_nn_mlp_free(vkg_nn_mlp *mlp) {
@@ -144,8 +160,8 @@ static vkg_status check_seq(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor 
   return VKG_OK;
 }
 
-vkg_status vkg_nn_mha_forward(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, int causal, int64_t n_unmasked,
-                              vkg_tensor **out) {
+static vkg_status mha_forward(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, int causal, int64_t n_unmasked,
+                             vkg_tensor *residual, vkg_tensor **out) {
   vkg_status st = check_seq(ctx, a, x, 0);
   if (st) return st;
   vkg_tensor *p[3] = {NULL, NULL, NULL}, *h[3] = {NULL, NULL, NULL}, *o = NULL, *y = NULL;
@@ -162,9 +178,19 @@ vkg_status vkg_nn_mha_forward(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tenso
   for (int i = 0; i < 3; i++) vkg_tensor_unref(h[i]);
   if (!st) st = heads_split(ctx, o, a->heads, 1, &y);
   vkg_tensor_unref(o);
-  if (!st) st = vkg_nn_linear_forward(ctx, &a->o, y, out);
+  if (!st) st = project(ctx, &a->o, y, residual, out);
   vkg_tensor_unref(y);
   return st;
+}
+
+vkg_status vkg_nn_mha_forward(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, int causal, int64_t n_unmasked,
+                              vkg_tensor **out) {
+  return mha_forward(ctx, a, x, causal, n_unmasked, NULL, out);
+}
+
+vkg_status vkg_nn_mha_forward_add(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, int causal,
+                                  int64_t n_unmasked, vkg_tensor *residual) {
+  return mha_forward(ctx, a, x, causal, n_unmasked, residual, NULL);
 }
 
 vkg_status vkg_nn_kv_cache_init(vkg_ctx *ctx, const vkg_nn_mha *a, int64_t batch, int64_t cap, vkg_nn_kv_cache *out) {
@@ -190,8 +216,8 @@ void vkg_nn_kv_cache_free(vkg_nn_kv_cache *c) {
   c->len = 0;
 }
 
-vkg_status vkg_nn_mha_step(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, vkg_nn_kv_cache *c,
-                           vkg_tensor **out) {
+static vkg_status mha_step(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, vkg_nn_kv_cache *c,
+                          vkg_tensor *residual, vkg_tensor **out) {
   vkg_status st = check_seq(ctx, a, x, 1);
   if (st) return st;
   if (c->len >= c->cap)
@@ -206,8 +232,18 @@ vkg_status vkg_nn_mha_step(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *
   vkg_tensor_unref(q), vkg_tensor_unref(k), vkg_tensor_unref(v);
   if (!st) {
     c->len++;
-    st = vkg_nn_linear_forward(ctx, &a->o, y, out);
+    st = project(ctx, &a->o, y, residual, out);
   }
   vkg_tensor_unref(y);
   return st;
+}
+
+vkg_status vkg_nn_mha_step(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, vkg_nn_kv_cache *c,
+                           vkg_tensor **out) {
+  return mha_step(ctx, a, x, c, NULL, out);
+}
+
+vkg_status vkg_nn_mha_step_add(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x, vkg_nn_kv_cache *c,
+                               vkg_tensor *residual) {
+  return mha_step(ctx, a, x, c, residual, NULL);
 }

@@ -19,6 +19,10 @@ VKG_EXPORT vkg_status vkg_matmul(vkg_ctx *ctx, const vkg_tensor *a, const vkg_te
  * bias: [out] or NULL, y: [..., out]. */
 VKG_EXPORT vkg_status vkg_linear(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
                                  vkg_tensor *y);
+/* y += x @ w^T + bias: the same with the result added to y's contents (a residual connection
+ * fused into the GEMM's epilogue; y must not alias x). */
+VKG_EXPORT vkg_status vkg_linear_acc(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
+                                     vkg_tensor *y);
 
 #ifdef __cplusplus
 }
