@@ -115,6 +115,11 @@ vkg_status vkg_gpt_open(vkg_ctx *ctx, vkg_model *m, vkg_gpt *net) {
     }
     snprintf(name, sizeof name, "blocks.%d.mlp.0.weight", l);
     if (!st) st = need(ctx, m, 2, hc, name);
+    if (!st) {
+      int64_t hidden[1] = {vkg_model_find(m, "%s", name)->shape.d[0]};
+      snprintf(name, sizeof name, "blocks.%d.mlp.0.bias", l);
+      st = need(ctx, m, 1, hidden, name);
+    }
     snprintf(name, sizeof name, "blocks.%d.mlp.2.weight", l);
     if (!st) st = need(ctx, m, 2, ch, name);
     if (!st) st = check_mask(ctx, m, net, l);

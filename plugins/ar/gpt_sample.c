@@ -46,15 +46,8 @@ typedef struct sample_state {
   vkg_tensor *idx; /* [B] i32 */
 } sample_state;
 
-vkg_status vkg_gpt_sample_create(vkg_node *node, void **state) {
-  sample_state *s = calloc(1, sizeof *s);
-  if (!s) return vkg_node_error(node, VKG_E_NOMEM, NULL, "out of host memory");
-  vkg_status st = vkg_gpt_model_open(node, "model", &s->gm);
-  if (st) {
-    free(s);
-    return st;
-  }
-  *state = s;
+/* Reads and checks the params against the model (create time, no GPU work). */
+static vkg_status read_params(vkg_node *node, sample_state *s) {
   const vkg_gpt *net = &s->gm.net;
   const int64_t *grid = NULL;
   int ngrid = 0;
@@ -91,6 +84,22 @@ vkg_status vkg_gpt_sample_create(vkg_node *node, void **state) {
                             net->n_classes ? "class %lld is out of range: the model has %lld classes"
                                            : "class %lld given, but the model is unconditional (%lld classes)",
                             (long long)s->labels[i], (long long)net->n_classes);
+  return VKG_OK;
+}
+
+vkg_status vkg_gpt_sample_create(vkg_node *node, void **state) {
+  sample_state *s = calloc(1, sizeof *s);
+  if (!s) return vkg_node_error(node, VKG_E_NOMEM, NULL, "out of host memory");
+  vkg_status st = vkg_gpt_model_open(node, "model", &s->gm);
+  if (st) {
+    free(s);
+    return st;
+  }
+  if ((st = read_params(node, s))) {
+    vkg_gpt_sample_destroy(s); /* a failed create cleans up itself */
+    return st;
+  }
+  *state = s;
   return VKG_OK;
 }
 

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -169,6 +171,60 @@ START_TEST(test_errors) {
 }
 END_TEST
 
+/* A copy of gpt_tiny with another config.json (the weights linked): validate must refuse it naming
+ * the file and the key or tensor. */
+static void config_case(vkg_ctx *ctx, vkg_registry *reg, const char *name, const char *config, const char *substr) {
+  char dir[512], path[600], text[2048];
+  snprintf(dir, sizeof dir, "%s/gpt_%s", vkg_test_tmpdir(), name);
+  mkdir(dir, 0755);
+  snprintf(path, sizeof path, "%s/config.json", dir);
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(config, f);
+  fclose(f);
+  snprintf(path, sizeof path, "%s/model.safetensors", dir);
+  remove(path);
+  ck_assert_int_eq(symlink(TINY "/model.safetensors", path), 0);
+  snprintf(text, sizeof text, "vkgen: 1\nnodes:\n  a: {op: ar.gpt_sample, params: {model: %s, class_labels: [1]}}\n",
+           dir);
+  vkg_graph *g = NULL;
+  VKG_CHECK_FAILS(ctx, vkg_graph_load_string(ctx, reg, "cfg.yaml", text, strlen(text), NULL, 0, &g), VKG_E_INPUT,
+                  substr);
+  ck_assert_ptr_null(g);
+}
+
+/* gpt_tiny's config.json with some values replaced */
+static const char *tiny_cfg(char *buf, size_t n, int vocab, int layers, int heads, int unmasked, int classes,
+                            const char *latent) {
+  snprintf(buf, n,
+           "{\"_class_name\": \"GPT\", \"vocab_size\": %d, \"block_size\": 11, \"n_layer\": %d, \"n_head\": %d, "
+           "\"n_embd\": 24, \"n_unmasked\": %d, \"n_classes\": %d, \"latent_shape\": %s}",
+           vocab, layers, heads, unmasked, classes, latent);
+  return buf;
+}
+
+START_TEST(test_config_errors) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  vkg_registry *reg = vkg_test_registry(ctx, "ar", NULL);
+  char c[512];
+  config_case(ctx, reg, "heads", tiny_cfg(c, sizeof c, 37, 2, 5, 2, 5, "[2, 5]"),
+              "config.json: n_head 5 does not divide n_embd 24");
+  config_case(ctx, reg, "deeper", tiny_cfg(c, sizeof c, 37, 3, 3, 2, 5, "[2, 5]"), "no tensor 'blocks.2.ln1.weight'");
+  config_case(ctx, reg, "shallower", tiny_cfg(c, sizeof c, 37, 1, 3, 2, 5, "[2, 5]"), "has a block 1, but");
+  config_case(ctx, reg, "vocab", tiny_cfg(c, sizeof c, 40, 2, 3, 2, 5, "[2, 5]"),
+              "tensor 'tok_emb.weight': expected shape [40, 24]");
+  config_case(ctx, reg, "mask", tiny_cfg(c, sizeof c, 37, 2, 3, 0, 5, "[2, 5]"),
+              "is not minGPT's causal mask with n_unmasked 0");
+  config_case(ctx, reg, "grid", tiny_cfg(c, sizeof c, 37, 2, 3, 2, 5, "[4, 4]"),
+              "latent_shape must be [h, w] with h * w <= block_size 11");
+  config_case(ctx, reg, "classes", tiny_cfg(c, sizeof c, 37, 2, 3, 2, 38, "[2, 5]"),
+              "n_classes is 38; it must be in [0, 37]");
+  config_case(ctx, reg, "nokey", "{\"_class_name\": \"GPT\", \"vocab_size\": 37}", "block_size");
+  vkg_registry_destroy(reg);
+  vkg_test_ctx_destroy(ctx);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ar_gpt");
   TCase *tc = tcase_create("core");
@@ -177,6 +233,7 @@ int main(void) {
   tcase_add_test(tc, test_prior_golden);
   tcase_add_test(tc, test_sample_independence);
   tcase_add_test(tc, test_errors);
+  tcase_add_test(tc, test_config_errors);
   suite_add_tcase(s, tc);
   return vkg_test_run_suite(s);
 }

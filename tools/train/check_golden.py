@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common as C  # noqa: E402
+import gpt_ref as G  # noqa: E402
 import preview  # noqa: E402
 import schedulers as S  # noqa: E402
 
@@ -50,6 +51,9 @@ def run(name, m, cfg, g, folder):
         final, per = S.sample_loop(lambda x, t: m(x, t), ddim, g["noise"], 5)
         return {"noise_pred": m(g["sample"], g["timestep"]), "ddim_samples": per, "ddim_sample": final,
                 "ddim_timesteps": ddim.timesteps}
+    if cls == "GPT":
+        greedy = G.sample_with_past(g["greedy_classes"][:, None], m, g["greedy"].shape[1], greedy=True)
+        return {"logits": m(g["tokens"]), "greedy": greedy}
     raise NotImplementedError(cls)
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common as C  # noqa: E402
 import diffusers_ref as D  # noqa: E402
+import gpt_ref as G  # noqa: E402
 import models_small as M  # noqa: E402
 import schedulers as S  # noqa: E402
 
@@ -29,6 +30,9 @@ def load(folder):
     if name in ("UNet2DModel", "AutoencoderKL", "VQModel"):
         m = D.build(cfg)
         m.load_state_dict(C.st.load_file(os.path.join(folder, "diffusion_pytorch_model.safetensors")))
+    elif name == "GPT":
+        m = G.from_config(cfg)
+        m.load_state_dict(C.st.load_file(os.path.join(folder, "model.safetensors")))
     else:
         m = M.build(cfg)
         m.load_state_dict(C.st.load_file(os.path.join(folder, "model.safetensors")))

@@ -51,6 +51,7 @@ VKG_EXPORT int vkg_dtype_parse(const char *s, vkg_dtype *out);
 
 VKG_EXPORT vkg_shape vkg_shape_make(int ndim, const int64_t *dims);
 VKG_EXPORT vkg_shape vkg_shape_4d(int64_t n, int64_t c, int64_t h, int64_t w);
+/* Product of the dims; INT64_MAX when it overflows 64 bits (callers compare against their limits). */
 VKG_EXPORT int64_t vkg_shape_numel(const vkg_shape *s);
 VKG_EXPORT int vkg_shape_equal(const vkg_shape *a, const vkg_shape *b);
 /* "[16, 3, 32, 32]"; returns buf. */

@@ -45,7 +45,8 @@ vkg_shape vkg_shape_4d(int64_t n, int64_t c, int64_t h, int64_t w) {
 int64_t vkg_shape_numel(const vkg_shape *s) {
   if (!s) return 0;
   int64_t n = 1;
-  for (int i = 0; i < s->ndim; i++) n *= s->d[i];
+  for (int i = 0; i < s->ndim; i++)
+    if (__builtin_mul_overflow(n, s->d[i], &n)) return INT64_MAX; /* saturate: never wrap to a small count */
   return n;
 }
 

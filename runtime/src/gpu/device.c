@@ -123,6 +123,7 @@ static vkg_status create_instance(vkg_ctx *ctx, int validate, VkInstance *out, v
                              .ppEnabledExtensionNames = exts};
   VkResult r = vkCreateInstance(&ci, NULL, out);
   if (r != VK_SUCCESS) return vkg_vk_fail(ctx, r, "vkCreateInstance failed (is a Vulkan driver installed?)");
+  vkg_pin_driver_libraries();
   if (gpu && nexts) {
     PFN_vkCreateDebugUtilsMessengerEXT create =
         (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(*out, "vkCreateDebugUtilsMessengerEXT");
@@ -265,6 +266,7 @@ static vkg_status enumerate(vkg_ctx *ctx, VkInstance inst, VkPhysicalDevice **pd
     return vkg_error(ctx, VKG_E_NOMEM, "out of host memory enumerating devices");
   }
   r = vkEnumeratePhysicalDevices(inst, &n, pd);
+  vkg_pin_driver_libraries();
   if (r != VK_SUCCESS && r != VK_INCOMPLETE) {
     free(pd);
     free(inf);
