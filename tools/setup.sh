@@ -10,7 +10,7 @@ pkgs=(build-essential cmake pkg-config libvulkan-dev mesa-vulkan-drivers vulkan-
 for a in "$@"; do
   case "$a" in
     --dev) pkgs+=(clang libclang-rt-14-dev valgrind vulkan-validationlayers) ;;
-    --torch) pkgs+=(python3-torch python3-numpy python3-scipy libopenblas0-pthread) ;;
+    --torch) pkgs+=(python3-torch python3-numpy python3-scipy python3-pil libopenblas0-pthread) ;;
     *) echo "setup.sh: unknown option '$a' (use --dev, --torch)" >&2; exit 2 ;;
   esac
 done
