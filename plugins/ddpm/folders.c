@@ -21,11 +21,12 @@ static vkg_status set(vkg_ctx *ctx, char *dst, const char *dir, const char *sub)
   return VKG_OK;
 }
 
-/* _class_name of dir/config.json ("" when absent). */
+/* _class_name of dir/config.json ("" when absent: opening the model then reports the missing file). */
 static vkg_status class_of(vkg_ctx *ctx, const char *dir, char *cls, size_t n) {
   char p[VKG_DDPM_PATH_MAX + 16];
   snprintf(p, sizeof p, "%s/config.json", dir);
   cls[0] = 0;
+  if (!exists(dir, "config.json")) return VKG_OK;
   json_t *o = NULL;
   vkg_status st = vkg_json_load(ctx, p, &o);
   if (st) return st;
