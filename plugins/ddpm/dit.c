@@ -8,6 +8,7 @@
 #include "ddpm_internal.h"
 
 typedef struct dit_block {
+  int own_emb;              /* 0: the file ties this block's norm1.emb to block 0's (stored once) */
   vkg_nn_time_embed temb;   /* norm1.emb.timestep_embedder (sinusoid 256, flip, shift 1) */
   vkg_nn_label_embed label; /* norm1.emb.class_embedder */
   vkg_nn_linear ada;        /* norm1.linear: [6 D, D] */
@@ -94,12 +95,16 @@ static vkg_status load_block(vkg_ctx *ctx, vkg_ddpm_dit *d, int i) {
   const vkg_ddpm_dit_cfg *c = &d->cfg;
   dit_block *b = &d->blocks[i];
   char p[160], k1[192], k2[192];
+  vkg_status st = VKG_OK;
   snprintf(p, sizeof p, "transformer_blocks.%d", i);
+  /* diffusers' conversion assigns the one DiT embedder to every block; a file written with the ties
+   * removed holds it under block 0 only, and the others share it */
+  b->own_emb = i == 0 || vkg_model_find(d->model, "%s.norm1.emb.timestep_embedder.linear_1.weight", p) != NULL;
   snprintf(k1, sizeof k1, "%s.norm1.emb.timestep_embedder", p);
-  vkg_status st = vkg_nn_time_embed_load(ctx, d->model, k1, 256, c->dim, VKG_ACT_SILU, 1, 1.0f, &b->temb);
+  if (b->own_emb) st = vkg_nn_time_embed_load(ctx, d->model, k1, 256, c->dim, VKG_ACT_SILU, 1, 1.0f, &b->temb);
   snprintf(k1, sizeof k1, "%s.norm1.emb.class_embedder", p);
-  if (!st) st = vkg_nn_label_embed_load(ctx, d->model, k1, c->dim, &b->label);
-  if (!st && b->label.rows != d->label_rows)
+  if (!st && b->own_emb) st = vkg_nn_label_embed_load(ctx, d->model, k1, c->dim, &b->label);
+  if (!st && b->own_emb && b->label.rows != d->label_rows)
     st = vkg_error(ctx, VKG_E_INPUT, "%s: %s.embedding_table has %lld rows, block 0 has %lld",
                    vkg_model_weights_path(d->model), k1, (long long)b->label.rows, (long long)d->label_rows);
   snprintf(k1, sizeof k1, "%s.norm1.linear", p);
@@ -240,8 +245,9 @@ vkg_status vkg_ddpm_dit_forward(vkg_ctx *ctx, vkg_ddpm_dit *d, const vkg_tensor 
   if ((st = pos_table(ctx, d, gh, gw))) return st;
   st = vkg_nn_patch_embed_forward(ctx, &d->pe, x, d->pos, &h);
   for (int i = 0; !st && i < d->cfg.layers; i++) {
-    st = block_cond(ctx, &d->blocks[i], t, labels, &cond);
-    if (!st) st = block_forward(ctx, &d->blocks[i], h, cond);
+    const dit_block *b = &d->blocks[i];
+    if (b->own_emb) st = block_cond(ctx, b, t, labels, &cond);
+    if (!st) st = block_forward(ctx, b, h, b->own_emb ? cond : cond0);
     if (i == 0 && !st)
       cond0 = cond;
     else
