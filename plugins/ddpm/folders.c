@@ -40,6 +40,9 @@ static vkg_status class_of(vkg_ctx *ctx, const char *dir, char *cls, size_t n) {
 vkg_status vkg_ddpm_folders_resolve(vkg_ctx *ctx, const char *model, vkg_ddpm_folders *f) {
   memset(f, 0, sizeof *f);
   if (!model || !*model) return vkg_error(ctx, VKG_E_INPUT, "no model folder given");
+  struct stat sb;
+  if (stat(model, &sb) != 0 || !S_ISDIR(sb.st_mode))
+    return vkg_error(ctx, VKG_E_INPUT, "model folder %s does not exist (or is not a folder)", model);
   vkg_status st = set(ctx, f->root, model, NULL);
   if (st) return st;
   if (exists(model, "model_index.json") && !exists(model, "config.json")) {

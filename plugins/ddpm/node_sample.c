@@ -82,11 +82,12 @@ static int enum_index(const vkg_node *node, const char *name, const char *const 
 static vkg_status open_denoiser(vkg_node *node, sample_state *s, const vkg_ddpm_folders *f) {
   vkg_ctx *ctx = vkg_node_ctx(node);
   if (!f->is_dit) {
+    vkg_status st = vkg_ddpm_unet_open(ctx, f->denoiser, &s->unet);
+    if (st) return vkg_node_error(node, st, "model", "%s", vkg_error_message(ctx));
     if (s->guidance != 1.0 || s->nclasses)
       return vkg_node_error(node, VKG_E_INPUT, s->nclasses ? "classes" : "guidance_scale",
                             "applies to class-conditional DiT models only; %s is a UNet2DModel", f->denoiser);
-    vkg_status st = vkg_ddpm_unet_open(ctx, f->denoiser, &s->unet);
-    return st ? vkg_node_error(node, st, "model", "%s", vkg_error_message(ctx)) : VKG_OK;
+    return VKG_OK;
   }
   vkg_status st = vkg_ddpm_dit_open(ctx, f->denoiser, &s->dit);
   if (!st) st = vkg_ddpm_folders_check_vae(ctx, f, vkg_ddpm_dit_config(s->dit)->in_channels);
