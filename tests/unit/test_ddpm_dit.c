@@ -57,6 +57,27 @@ START_TEST(test_dit_forward) {
 }
 END_TEST
 
+/* The trained latent DiT (models/dit-fashion, tools/train/train_dit.py): one forward against its golden file. */
+START_TEST(test_dit_trained_forward) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  const char *gold = VKG_TEST_SOURCE_DIR "/models/dit-fashion/golden.safetensors";
+  vkg_ddpm_dit *d = NULL;
+  VKG_CHECK_OK(ctx, vkg_ddpm_dit_open(ctx, VKG_TEST_SOURCE_DIR "/models/dit-fashion/transformer", &d));
+  VKG_CHECK_OK(ctx, vkg_ddpm_dit_load(ctx, d));
+  vkg_shape xs, ts, ls, ys;
+  float *x = fx_read(ctx, gold, "sample", &xs), *t = fx_read(ctx, gold, "timestep", &ts);
+  float *l = fx_read(ctx, gold, "class_labels", &ls), *want = fx_read(ctx, gold, "noise_pred", &ys);
+  vkg_tensor *xt = fx_upload(ctx, x, &xs), *tt = fx_upload(ctx, t, &ts), *lt = fx_upload_i64(ctx, l, &ls), *y = NULL;
+  VKG_CHECK_OK(ctx, vkg_ddpm_dit_forward(ctx, d, xt, tt, lt, &y));
+  float *got = fx_download(ctx, y);
+  fx_expect_close("dit-fashion noise_pred", got, want, (size_t)vkg_shape_numel(&ys), 1e-4, 1e-4);
+  free(x), free(t), free(l), free(want), free(got);
+  vkg_tensor_unref(xt), vkg_tensor_unref(tt), vkg_tensor_unref(lt), vkg_tensor_unref(y);
+  vkg_ddpm_dit_destroy(d);
+  vkg_test_ctx_destroy(ctx);
+}
+END_TEST
+
 START_TEST(test_sincos_table) {
   vkg_ctx *ctx = vkg_test_ctx_nodevice();
   const char *names[2] = {"pos_embed", "pos_embed_rect"};
@@ -249,6 +270,7 @@ int main(void) {
   tcase_add_test(tc, test_dit_ddim_guidance);
   tcase_add_test(tc, test_dit_ddpm_learned_range);
   tcase_add_test(tc, test_dit_errors);
+  tcase_add_test(tc, test_dit_trained_forward);
   suite_add_tcase(s, tc);
   return vkg_test_run_suite(s);
 }
