@@ -87,6 +87,7 @@ VQ-VAE|vqvae|vqvae|vqvae-fashion|reconstructions
 DCGAN|gan|dcgan|dcgan-fashion|samples (32x32)
 PixelCNN|pixelcnn|pixelcnn|pixelcnn-fashion|samples
 DDPM|ddpm|ddpm|ddpm-fashion|DDIM samples
+latent DiT, CFG|dit|dit|dit-fashion|DDIM samples, guidance 3, classes 0..9
 T
   echo
   echo "Sampling time is the family's sampling node (CPU + GPU time; for the reconstructions the"

@@ -50,10 +50,58 @@ vkg_status vkg_ddpm_unet_forward(vkg_ctx *ctx, const vkg_ddpm_unet *u, const vkg
                                  vkg_tensor **out);
 void vkg_ddpm_unet_destroy(vkg_ddpm_unet *u);
 
+/* ---- DiT (diffusers DiTTransformer2DModel / Transformer2DModel with norm_type ada_norm_zero) ------------ */
+typedef struct vkg_ddpm_dit_cfg {
+  int heads, layers, patch;
+  int64_t dim; /* heads * attention_head_dim */
+  int64_t in_channels, out_channels; /* out: in, or 2 * in with learned sigma */
+  int64_t sample_size, num_classes;  /* num_classes: num_embeds_ada_norm (also the null class id) */
+  double norm_eps;
+  int attention_bias;
+  vkg_act act;
+} vkg_ddpm_dit_cfg;
+
+vkg_status vkg_ddpm_dit_cfg_parse(vkg_ctx *ctx, const vkg_model *m, vkg_ddpm_dit_cfg *cfg);
+
+typedef struct vkg_ddpm_dit vkg_ddpm_dit;
+
+/* Opens a transformer folder, parses its config and checks the class table's rows (no GPU work). */
+vkg_status vkg_ddpm_dit_open(vkg_ctx *ctx, const char *folder, vkg_ddpm_dit **out);
+const vkg_ddpm_dit_cfg *vkg_ddpm_dit_config(const vkg_ddpm_dit *d);
+/* The class table has the extra row num_classes (the null class of classifier-free guidance). */
+int vkg_ddpm_dit_has_null_class(const vkg_ddpm_dit *d);
+vkg_status vkg_ddpm_dit_load(vkg_ctx *ctx, vkg_ddpm_dit *d);
+/* [B, in_channels, H, W] with H, W multiples of the patch size. */
+vkg_status vkg_ddpm_dit_check_input(vkg_ctx *ctx, const vkg_ddpm_dit *d, const vkg_shape *s);
+/* out = dit(x, t, labels) [B, out_channels, H, W]; t f32 [B], labels i32 / i64 [B] in [0, table rows). */
+vkg_status vkg_ddpm_dit_forward(vkg_ctx *ctx, vkg_ddpm_dit *d, const vkg_tensor *x, const vkg_tensor *t,
+                                const vkg_tensor *labels, vkg_tensor **out);
+void vkg_ddpm_dit_destroy(vkg_ddpm_dit *d);
+
+/* ---- model folders: a denoiser folder, or a diffusers pipeline folder (model_index.json) ------------ */
+#define VKG_DDPM_PATH_MAX 4096
+typedef struct vkg_ddpm_folders {
+  char denoiser[VKG_DDPM_PATH_MAX]; /* the UNet2DModel or transformer folder */
+  char root[VKG_DDPM_PATH_MAX];     /* where scheduler_config.json or scheduler/ is looked for */
+  char vae[VKG_DDPM_PATH_MAX];      /* the pipeline's vae/ folder, "" when none */
+  int is_dit;                       /* config _class_name DiTTransformer2DModel or Transformer2DModel */
+} vkg_ddpm_folders;
+
+/* model: a pipeline folder (its transformer/ or unet/ is the denoiser), or a denoiser folder (inside a
+ * pipeline folder when its parent holds model_index.json). */
+vkg_status vkg_ddpm_folders_resolve(vkg_ctx *ctx, const char *model, vkg_ddpm_folders *f);
+/* A DiT pipeline: the VAE's latent_channels must equal the transformer's in_channels. */
+vkg_status vkg_ddpm_folders_check_vae(vkg_ctx *ctx, const vkg_ddpm_folders *f, int64_t in_channels);
+
 /* ---- schedulers (host math in double) ---------------------------------------------------- */
 typedef enum { VKG_DDPM_SCHED_DDPM = 0, VKG_DDPM_SCHED_DDIM } vkg_ddpm_sched_kind;
 typedef enum { VKG_DDPM_PRED_EPSILON = 0, VKG_DDPM_PRED_V, VKG_DDPM_PRED_SAMPLE } vkg_ddpm_pred;
-typedef enum { VKG_DDPM_VAR_FIXED_SMALL = 0, VKG_DDPM_VAR_FIXED_LARGE, VKG_DDPM_VAR_FIXED_SMALL_LOG } vkg_ddpm_var;
+typedef enum {
+  VKG_DDPM_VAR_FIXED_SMALL = 0,
+  VKG_DDPM_VAR_FIXED_LARGE,
+  VKG_DDPM_VAR_FIXED_SMALL_LOG,
+  VKG_DDPM_VAR_LEARNED_RANGE /* DDPM only; needs a model with 2C output channels (the second C: variance) */
+} vkg_ddpm_var;
 typedef enum { VKG_DDPM_SPACING_LEADING = 0, VKG_DDPM_SPACING_TRAILING, VKG_DDPM_SPACING_LINSPACE } vkg_ddpm_spacing;
 
 typedef struct vkg_ddpm_sched_cfg {
@@ -79,10 +127,14 @@ void vkg_ddpm_sched_cfg_free(vkg_ddpm_sched_cfg *cfg);
 /* Coefficients of one fused step (see shaders/ddpm/step.comp):
  *   x0 = (A x + B e) / D, clipped to [-clip, clip] when clip > 0
  *   eps = E0 e + E1 x
- *   x' = C0 x0 + C1 x + C2 eps + C3 noise */
+ *   x' = C0 x0 + C1 x + C2 eps + C3 noise
+ * learned (DDPM learned_range): C3 is per element exp(0.5 (f max_log + (1 - f) min_log)), f = (v + 1) / 2 with
+ * v the model's variance channels. */
 typedef struct vkg_ddpm_step_coef {
   float a, b, d, e0, e1, c0, c1, c2, c3, clip;
   int needs_noise;
+  int learned;
+  float min_log, max_log;
 } vkg_ddpm_step_coef;
 
 typedef struct vkg_ddpm_sched {
@@ -104,9 +156,14 @@ void vkg_ddpm_sched_coef(const vkg_ddpm_sched *s, int64_t i, vkg_ddpm_step_coef 
 /* ---- GPU ops of the plugin (shaders/ddpm) ---------------------------------------------------- */
 /* t (f32 or i64, [1] or [B] or 0-d) -> f32 [B]. */
 vkg_status vkg_ddpm_timesteps_f32(vkg_ctx *ctx, const vkg_tensor *t, int64_t batch, vkg_tensor **out);
-/* In place: x = step(x, eps, noise) with coefficients c (noise may be NULL when c3 == 0). */
+/* In place: x = step(x, eps, noise) with coefficients c (noise may be NULL when c3 == 0; var: the model's
+ * variance channels, x's shape, needed when c->learned). */
 vkg_status vkg_ddpm_step(vkg_ctx *ctx, vkg_tensor *x, const vkg_tensor *eps, const vkg_tensor *noise,
-                         const vkg_ddpm_step_coef *c);
+                         const vkg_tensor *var, const vkg_ddpm_step_coef *c);
+/* Channels [c0, c0 + C) of samples [0, B) of a model output o [N, Cout, H, W] as a new [B, C, H, W]: with
+ * guided (N = 2B, the conditional half first) uncond + scale * (cond - uncond), else a copy of them. */
+vkg_status vkg_ddpm_guide(vkg_ctx *ctx, const vkg_tensor *o, int64_t B, int64_t c0, int64_t C, int guided,
+                          float scale, vkg_tensor **out);
 /* image = clamp(x / 2 + 0.5, 0, 1) (new tensor). */
 vkg_status vkg_ddpm_to_image(vkg_ctx *ctx, const vkg_tensor *x, vkg_tensor **out);
 
@@ -124,8 +181,8 @@ extern const vkg_port_desc vkg_ddpm_unet_outputs[1];
 extern const vkg_param_desc vkg_ddpm_unet_params[1];
 VKG_DDPM_NODE_CALLBACKS(unet);
 
-#define VKG_DDPM_SAMPLE_NPARAMS 9
-extern const vkg_port_desc vkg_ddpm_sample_inputs[2];
+#define VKG_DDPM_SAMPLE_NPARAMS 11
+extern const vkg_port_desc vkg_ddpm_sample_inputs[3];
 extern const vkg_port_desc vkg_ddpm_sample_outputs[2];
 extern const vkg_param_desc vkg_ddpm_sample_params[VKG_DDPM_SAMPLE_NPARAMS];
 VKG_DDPM_NODE_CALLBACKS(sample);

@@ -1,10 +1,11 @@
-/* The plugin's own small kernels: timestep cast, the fused scheduler step, the image map. */
+/* The plugin's own small kernels: timestep cast, the fused scheduler step, guidance, the image map. */
 #include <string.h>
 
 #include <vkgen/gpu.h>
 #include <vkgen/kernels/common.h>
 
 #include "ddpm_internal.h"
+#include "spv/guide.h"
 #include "spv/step.h"
 #include "spv/to_image.h"
 #include "spv/ts_cast.h"
@@ -59,21 +60,54 @@ vkg_status vkg_ddpm_timesteps_f32(vkg_ctx *ctx, const vkg_tensor *t, int64_t bat
 }
 
 vkg_status vkg_ddpm_step(vkg_ctx *ctx, vkg_tensor *x, const vkg_tensor *eps, const vkg_tensor *noise,
-                         const vkg_ddpm_step_coef *c) {
+                         const vkg_tensor *var, const vkg_ddpm_step_coef *c) {
   int64_t n = vkg_tensor_numel(x);
-  if (vkg_tensor_numel(eps) != n || (noise && vkg_tensor_numel(noise) != n))
+  int learned = noise && c->learned;
+  if (vkg_tensor_numel(eps) != n || (noise && vkg_tensor_numel(noise) != n) ||
+      (learned && (!var || vkg_tensor_numel(var) != n)))
     return vkg_error(ctx, VKG_E_INTERNAL, "ddpm step: sizes differ");
   vkg_pipeline *p = NULL;
   struct {
     float a, b, d, e0, e1, c0, c1, c2, c3, clip;
-    uint32_t n, use_noise;
-  } pc = {c->a, c->b, c->d, c->e0, c->e1, c->c0, c->c1, c->c2, c->c3, c->clip, (uint32_t)n, noise != NULL};
-  vkg_status st = get_pipe(ctx, "ddpm_step", vkg_spv_step, sizeof vkg_spv_step, 3, sizeof pc, &p);
+    uint32_t n, use_noise, learned;
+    float min_log, max_log;
+  } pc = {c->a,  c->b,    c->d,       c->e0,           c->e1,   c->c0,      c->c1,     c->c2,
+          c->c3, c->clip, (uint32_t)n, noise != NULL, (uint32_t)learned, c->min_log, c->max_log};
+  vkg_status st = get_pipe(ctx, "ddpm_step", vkg_spv_step, sizeof vkg_spv_step, 4, sizeof pc, &p);
   if (st) return st;
   uint32_t gx, gy;
   grid(ctx, (uint64_t)n, &gx, &gy);
-  vkg_tensor *b[3] = {x, (vkg_tensor *)eps, (vkg_tensor *)(noise ? noise : eps)};
-  return vkg_dispatch_tensors(ctx, p, b, 3, &pc, sizeof pc, gx, gy, 1);
+  vkg_tensor *b[4] = {x, (vkg_tensor *)eps, (vkg_tensor *)(noise ? noise : eps), (vkg_tensor *)(learned ? var : eps)};
+  return vkg_dispatch_tensors(ctx, p, b, 4, &pc, sizeof pc, gx, gy, 1);
+}
+
+vkg_status vkg_ddpm_guide(vkg_ctx *ctx, const vkg_tensor *o, int64_t B, int64_t c0, int64_t C, int guided,
+                          float scale, vkg_tensor **out) {
+  const vkg_shape *os = vkg_tensor_shape(o);
+  int64_t hw = os->d[2] * os->d[3];
+  if (os->ndim != 4 || c0 + C > os->d[1] || os->d[0] < (guided ? 2 * B : B))
+    return vkg_error(ctx, VKG_E_INTERNAL, "ddpm guide: bad model output shape");
+  vkg_pipeline *p = NULL;
+  vkg_status st = get_pipe(ctx, "ddpm_guide", vkg_spv_guide, sizeof vkg_spv_guide, 2, 32, &p);
+  if (st) return st;
+  vkg_shape ys = vkg_shape_4d(B, C, os->d[2], os->d[3]);
+  vkg_tensor *y = NULL;
+  if ((st = vkg_tensor_create(ctx, VKG_F32, &ys, &y))) return st;
+  struct {
+    uint32_t n, c, hw, cout, c0, half, guided;
+    float scale;
+  } pc = {(uint32_t)(B * C * hw), (uint32_t)C, (uint32_t)hw, (uint32_t)os->d[1], (uint32_t)c0,
+          (uint32_t)(B * os->d[1] * hw), (uint32_t)guided, scale};
+  uint32_t gx, gy;
+  grid(ctx, pc.n, &gx, &gy);
+  vkg_tensor *b[2] = {(vkg_tensor *)o, y};
+  st = vkg_dispatch_tensors(ctx, p, b, 2, &pc, sizeof pc, gx, gy, 1);
+  if (st) {
+    vkg_tensor_unref(y);
+    return st;
+  }
+  *out = y;
+  return VKG_OK;
 }
 
 vkg_status vkg_ddpm_to_image(vkg_ctx *ctx, const vkg_tensor *x, vkg_tensor **out) {

@@ -61,7 +61,7 @@ static vkg_status check_betas(vkg_ctx *ctx, const char *file, const vkg_ddpm_sch
 
 static vkg_status parse(vkg_ctx *ctx, const json_t *o, const char *file, vkg_ddpm_sched_cfg *c) {
   static const char *const schedules[] = {"linear", "scaled_linear", "squaredcos_cap_v2"};
-  static const char *const variances[] = {"fixed_small", "fixed_large", "fixed_small_log"};
+  static const char *const variances[] = {"fixed_small", "fixed_large", "fixed_small_log", "learned_range"};
   static const char *const preds[] = {"epsilon", "v_prediction", "sample"};
   static const char *const spacings[] = {"leading", "trailing", "linspace"};
   vkg_status st;
@@ -75,7 +75,7 @@ static vkg_status parse(vkg_ctx *ctx, const json_t *o, const char *file, vkg_ddp
   if ((st = vkg_json_float(ctx, o, file, "beta_end", 0, &c->beta_end))) return st;
   if ((st = pick(ctx, o, file, "beta_schedule", schedules, 3, &c->beta_schedule))) return st;
   int v = (int)c->variance_type, p = (int)c->prediction, s = (int)c->spacing;
-  if ((st = pick(ctx, o, file, "variance_type", variances, 3, &v))) return st;
+  if ((st = pick(ctx, o, file, "variance_type", variances, 4, &v))) return st;
   if ((st = pick(ctx, o, file, "prediction_type", preds, 3, &p))) return st;
   if ((st = pick(ctx, o, file, "timestep_spacing", spacings, 3, &s))) return st;
   c->variance_type = (vkg_ddpm_var)v;
@@ -268,6 +268,11 @@ void vkg_ddpm_sched_coef(const vkg_ddpm_sched *s, int64_t i, vkg_ddpm_step_coef 
       double sd = s->cfg.variance_type == VKG_DDPM_VAR_FIXED_LARGE ? sqrt(cur_beta) : sqrt(var);
       c->c3 = (float)sd;
       c->needs_noise = 1;
+      if (s->cfg.variance_type == VKG_DDPM_VAR_LEARNED_RANGE) { /* the model's variance channels interpolate */
+        c->learned = 1;
+        c->min_log = (float)log(var);
+        c->max_log = (float)log(cur_beta);
+      }
     }
   } else {
     int64_t prev_t = t - n / s->steps;

@@ -31,6 +31,9 @@ void ref_topkp_keep(const float *logits, int64_t rows, int64_t c, float temperat
 /* the Gumbel-max draw of vkg_categorical over the kept entries (double); *margin: best - second best */
 int64_t ref_gumbel_pick(const float *logits, const unsigned char *keep, int64_t c, float temperature, uint64_t seed,
                         uint64_t sample, uint32_t stream, double *margin);
+/* vkg_modulate: x, res, y [B, per_sample] with rows of dim; mod [B, m]; shift_col < 0: none; res may be NULL */
+void ref_modulate(const float *x, const float *mod, int64_t B, int64_t per_sample, int64_t dim, int64_t m,
+                  int64_t scale_col, int64_t shift_col, float one, const float *res, float *y);
 /* act numbers as vkg_act */
 float ref_activation(float x, int act, float param);
 /* shapes right-aligned to ndim (<= 6); a and b may broadcast */

@@ -74,3 +74,15 @@ void ref_timestep_embedding(const float *t, int64_t n, int64_t dim, int flip, fl
     if (dim % 2) y[r * dim + dim - 1] = 0;
   }
 }
+
+void ref_modulate(const float *x, const float *mod, int64_t B, int64_t per_sample, int64_t dim, int64_t m,
+                  int64_t scale_col, int64_t shift_col, float one, const float *res, float *y) {
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t j = 0; j < per_sample; j++) {
+      int64_t i = b * per_sample + j, d = j % dim;
+      float v = x[i] * (one + mod[b * m + scale_col + d]);
+      if (shift_col >= 0) v = v + mod[b * m + shift_col + d];
+      if (res) v = res[i] + v;
+      y[i] = v;
+    }
+}

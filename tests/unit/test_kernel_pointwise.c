@@ -1,4 +1,4 @@
-/* activations, broadcast binary ops, scale_shift and the timestep embedding vs tests/ref.
+/* activations, broadcast binary ops, scale_shift, modulate and the timestep embedding vs tests/ref.
  * Tolerances: activations atol 1e-6 rtol 1e-5 (double reference); binary ops exact
  * (same f32 operation) except div (rtol 3e-7: Vulkan allows 2.5 ulp); scale_shift rtol 1e-6; timestep embedding: atol 2e-6 against the
  * reference that rounds the angle to f32 like torch (checks sin/cos accuracy), and
@@ -125,6 +125,42 @@ START_TEST(test_timestep_embedding) {
 }
 END_TEST
 
+/* vkg_modulate over odd shapes: adaLN (one 1, shift), a gate into a residual (one 0, in place on res),
+ * rank 2 and 4; exact (the same f32 operations in the same order). */
+static void modulate_case(vkg_ctx *ctx, int nd, const int64_t *xs, int64_t m, int64_t sc, int64_t sh, float one,
+                          int with_res) {
+  int64_t B = xs[0], D = xs[nd - 1], ms[2] = {B, m};
+  float *hx, *hm, *hr = NULL;
+  vkg_tensor *x = kt_rand(ctx, nd, xs, 70, -3, 3, &hx), *md = kt_rand(ctx, 2, ms, 71, -2, 2, &hm);
+  vkg_tensor *r = with_res ? kt_rand(ctx, nd, xs, 72, -1, 1, &hr) : NULL;
+  vkg_tensor *y = with_res ? r : kt_new(ctx, nd, xs, NULL);
+  size_t n = (size_t)vkg_tensor_numel(x);
+  float *want = malloc(n * sizeof *want);
+  ref_modulate(hx, hm, B, (int64_t)n / B, D, m, sc, sh, one, hr, want);
+  VKG_CHECK_OK(ctx, vkg_modulate(ctx, x, md, sc, sh, one, r, y));
+  float *got = kt_get(ctx, y);
+  ck_assert_msg(memcmp(got, want, n * sizeof *got) == 0, "modulate differs (D %lld)", (long long)D);
+  free(got), free(want), free(hx), free(hm), free(hr);
+  if (!with_res) vkg_tensor_unref(y);
+  vkg_tensor_unref(x), vkg_tensor_unref(md), vkg_tensor_unref(r);
+}
+
+START_TEST(test_modulate) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  modulate_case(ctx, 3, (int64_t[]){3, 7, 5}, 30, 5, 0, 1.0f, 0);     /* adaLN: scale chunk 1, shift chunk 0 */
+  modulate_case(ctx, 3, (int64_t[]){2, 13, 11}, 66, 22, -1, 0.0f, 1); /* gate chunk 2 into the residual */
+  modulate_case(ctx, 2, (int64_t[]){5, 9}, 18, 0, 9, 1.0f, 1);
+  modulate_case(ctx, 4, (int64_t[]){1, 3, 17, 33}, 33, 0, -1, 1.0f, 0);
+  int64_t xs[3] = {2, 3, 4}, ms[2] = {2, 10}, mb[2] = {3, 12};
+  vkg_tensor *x = kt_new(ctx, 3, xs, NULL), *md = kt_new(ctx, 2, ms, NULL), *mdb = kt_new(ctx, 2, mb, NULL);
+  VKG_CHECK_FAILS(ctx, vkg_modulate(ctx, x, md, 8, -1, 1, NULL, x), VKG_E_INPUT,
+                  "modulate: columns 8 and -1 of width 4 do not fit mod [2, 10]");
+  VKG_CHECK_FAILS(ctx, vkg_modulate(ctx, x, mdb, 0, 4, 1, NULL, x), VKG_E_INPUT, "expected x [B, ..., D] and mod [B, M]");
+  vkg_tensor_unref(x), vkg_tensor_unref(md), vkg_tensor_unref(mdb);
+  vkg_test_ctx_destroy(ctx);
+}
+END_TEST
+
 START_TEST(test_pointwise_errors) {
   vkg_ctx *ctx = vkg_test_ctx();
   int64_t a[2] = {3, 4}, b[2] = {2, 4}, c[2] = {3, 5}, n5 = 5;
@@ -153,6 +189,7 @@ int main(void) {
   tcase_add_test(tc, test_binary_broadcast);
   tcase_add_test(tc, test_scale_shift);
   tcase_add_test(tc, test_timestep_embedding);
+  tcase_add_test(tc, test_modulate);
   tcase_add_test(tc, test_pointwise_errors);
   suite_add_tcase(s, tc);
   return vkg_test_run_suite(s);

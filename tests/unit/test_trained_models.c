@@ -1,7 +1,7 @@
 /* End to end: each trained Fashion-MNIST model in models/ run through the graph API on the fixed
  * inputs of its golden.safetensors (written by the PyTorch training scripts, float64 reference
  * on the same float32 weights) must reproduce the PyTorch outputs: single forwards to ~1e-4,
- * the 5-step DDIM loop to ~1e-3, VQ indices exactly. See models/README.md for the tensors. */
+ * the 5-step DDIM loop and the 10-step DiT loop with guidance to ~1e-3, VQ indices exactly. See models/README.md for the tensors. */
 #include "test_ddpm_util.h"
 
 #define MODELS VKG_TEST_SOURCE_DIR "/models"
@@ -205,6 +205,21 @@ START_TEST(test_ddpm_ddim5) {
 }
 END_TEST
 
+/* The latent DiT pipeline folder: 10 DDIM steps with guidance 3 for classes 0 and 7, then the VAE decode of
+ * latents / scaling_factor (vae.decode scale_latents). */
+START_TEST(test_dit_ddim_cfg) {
+  static const check c[] = {{"ddim_sample", "ddim_sample", 1e-3, 1e-3}, {"ddim_decoded", "ddim_decoded", 1e-3, 1e-3}};
+  run_model("dit-fashion",
+            "  n: {op: core.load_tensor, params: {path: %G, name: noise}}\n"
+            "  l: {op: core.load_tensor, params: {path: %G, name: ddim_classes}}\n"
+            "  d: {op: ddpm.sample, inputs: {noise: n, class_labels: l},\n"
+            "      params: {model: %M, scheduler: ddim, steps: 10, guidance_scale: 3}}\n"
+            "  v: {op: vae.decode, inputs: {latent: d.sample}, params: {model: %M/vae, scale_latents: true}}\n" SAVE(
+                "d", ".sample", "ddim_sample") SAVE("v", "", "ddim_decoded"),
+            c, 2);
+}
+END_TEST
+
 START_TEST(test_inception) {
   static const check c[] = {{"pool", "pool", 1e-4, 1e-4},
                             {"logits", "logits", 1e-4, 1e-4},
@@ -228,6 +243,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_pixelcnn);
   tcase_add_test(tc, test_ddpm_unet);
   tcase_add_test(tc, test_ddpm_ddim5);
+  tcase_add_test(tc, test_dit_ddim_cfg);
   tcase_add_test(tc, test_inception);
   suite_add_tcase(s, tc);
   return s;

@@ -20,7 +20,7 @@ median() { sort -g | sed -n 2p; }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in 1 2 3; do
   "$vkgen" run --quiet "$tmp/g.yaml" --report "$tmp/r$i.json" >/dev/null
-  grep -o '"tokens_per_s": [0-9.e+]*' "$tmp/r$i.json" | awk '{print $2}' >>"$tmp/vk"
+  grep -o '"s.tokens_per_s": [0-9.e+]*' "$tmp/r$i.json" | awk '{print $2}' >>"$tmp/vk"
   /usr/bin/python3 tools/bench/gpt_bench.py "$model" --batch "$batch" | tee -a "$tmp/pt.log" |
     sed -n 's/.* \([0-9.]*\) tokens\/s.*/\1/p' >>"$tmp/pt"
 done

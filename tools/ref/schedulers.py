@@ -5,7 +5,7 @@ Differences from diffusers, on purpose:
   * the stochastic part of step() takes an explicit `noise` tensor instead of a torch.Generator;
   * `dtype` picks the precision of the schedule tables (diffusers: float32 betas/alphas_cumprod).
     With dtype=float32 the tables are bit-identical to diffusers'.
-Not implemented: thresholding, learned variances, custom timesteps, rescale_betas_zero_snr.
+Not implemented: thresholding, variance_type learned (learned_range is), custom timesteps, rescale_betas_zero_snr.
 """
 import math
 
@@ -82,7 +82,7 @@ def _merge(defaults, cfg):
 class DDPMScheduler:
     def __init__(self, config=None, dtype=torch.float32):
         c = _merge(DDPM_DEFAULTS, config)
-        if c["variance_type"] not in ("fixed_small", "fixed_large", "fixed_small_log"):
+        if c["variance_type"] not in ("fixed_small", "fixed_large", "fixed_small_log", "learned_range"):
             raise NotImplementedError("variance_type %r" % c["variance_type"])
         self.config = c
         self.betas = make_betas(c).to(dtype)
@@ -102,7 +102,7 @@ class DDPMScheduler:
             return -1 if idx == len(self.timesteps) - 1 else int(self.timesteps[idx + 1])
         return t - 1
 
-    def _variance(self, t):
+    def _variance(self, t, predicted_variance=None):
         prev_t = self.previous_timestep(t)
         a_t = self.alphas_cumprod[t]
         a_prev = self.alphas_cumprod[prev_t] if prev_t >= 0 else self.one
@@ -114,10 +114,14 @@ class DDPMScheduler:
             return var
         if vt == "fixed_small_log":
             return torch.exp(0.5 * torch.log(var))
+        if vt == "learned_range":  # a log-variance interpolated by the model's second half of channels
+            frac = (predicted_variance + 1) / 2
+            return frac * torch.log(beta_t) + (1 - frac) * torch.log(var)
         return beta_t  # fixed_large
 
-    def step(self, model_output, t, sample, noise=None):
-        """Returns (prev_sample, pred_original_sample). `noise` is the variance noise (needed when t > 0)."""
+    def step(self, model_output, t, sample, noise=None, predicted_variance=None):
+        """Returns (prev_sample, pred_original_sample). `noise` is the variance noise (needed when t > 0);
+        predicted_variance: the model's extra channels (variance_type learned_range only)."""
         t = int(t)
         c = self.config
         prev_t = self.previous_timestep(t)
@@ -145,6 +149,8 @@ class DDPMScheduler:
                 raise ValueError("DDPM step at t > 0 needs noise")
             if c["variance_type"] == "fixed_small_log":
                 prev = prev + self._variance(t) * noise
+            elif c["variance_type"] == "learned_range":
+                prev = prev + torch.exp(0.5 * self._variance(t, predicted_variance)) * noise
             else:
                 prev = prev + (self._variance(t) ** 0.5) * noise
         return prev, x0

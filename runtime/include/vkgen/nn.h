@@ -2,7 +2,8 @@
  *
  * The building blocks of the diffusers models (UNet2DModel, AutoencoderKL, VQModel) and of
  * other plugins' networks: conv2d, linear, group norm, ResnetBlock2D, Attention, Downsample2D,
- * Upsample2D, the timestep-embedding MLP and the diffusers Encoder/Decoder blocks. Each layer
+ * Upsample2D, the timestep-embedding MLP, the diffusers Encoder/Decoder blocks, the transformer
+ * layers (layer norm, MLP, multi-head attention) and DiT's patch / label embeddings. Each layer
  * loads its weights from a vkg_model under a key prefix ("down_blocks.0.resnets.1"), so the
  * tensor names are those of the PyTorch state_dict, and checks every shape on load (the error
  * names the tensor and both shapes).
@@ -222,6 +223,44 @@ VKG_EXPORT vkg_status vkg_nn_mha_step(vkg_ctx *ctx, const vkg_nn_mha *a, const v
 /* residual [B, 1, dim] += the same step. */
 VKG_EXPORT vkg_status vkg_nn_mha_step_add(vkg_ctx *ctx, const vkg_nn_mha *a, const vkg_tensor *x,
                                           vkg_nn_kv_cache *c, vkg_tensor *residual);
+
+/* ---- DiT pieces (diffusers PatchEmbed, LabelEmbedding, the unpatchify of DiTTransformer2DModel) ---- */
+/* diffusers' get_2d_sincos_pos_embed for a gh x gw grid into out [gh * gw, dim] (host, dim % 4 == 0):
+ * token n = i * gw + j gets [sin(w_j o), cos(w_j o), sin(h_i o), cos(h_i o)] with o_k = 10000^(-k / (dim / 4)),
+ * coordinates arange(g) / (g / base_size) / interpolation_scale formed in f32 (as torch), the rest in double. */
+VKG_EXPORT void vkg_nn_sincos_pos_embed_2d(int64_t dim, int64_t gh, int64_t gw, double base_size,
+                                           double interpolation_scale, float *out);
+
+typedef struct vkg_nn_patch_embed {
+  vkg_nn_conv2d proj; /* [dim, C, patch, patch], stride patch */
+  int patch;
+  int64_t dim;
+} vkg_nn_patch_embed;
+
+/* Keys: prefix.proj.weight / .bias; dim < 0 from the weight (must be a multiple of 4). */
+VKG_EXPORT vkg_status vkg_nn_patch_embed_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t cin,
+                                              int64_t dim, int patch, vkg_nn_patch_embed *out);
+/* x [B, C, H, W] (H, W multiples of patch) -> tokens [B, (H/p)(W/p), dim], row-major over the patch grid,
+ * plus pos (numel tokens * dim, e.g. from vkg_nn_sincos_pos_embed_2d) when not NULL. */
+VKG_EXPORT vkg_status vkg_nn_patch_embed_forward(vkg_ctx *ctx, const vkg_nn_patch_embed *pe, const vkg_tensor *x,
+                                                 const vkg_tensor *pos, vkg_tensor **out);
+VKG_EXPORT void vkg_nn_patch_embed_free(vkg_nn_patch_embed *pe);
+/* x [B, gh * gw, patch * patch * C] -> [B, C, gh * patch, gw * patch] (einsum "nhwpqc->nchpwq"). */
+VKG_EXPORT vkg_status vkg_nn_unpatchify(vkg_ctx *ctx, const vkg_tensor *x, int64_t gh, int64_t gw, int patch,
+                                        vkg_tensor **out);
+
+typedef struct vkg_nn_label_embed {
+  vkg_tensor *table; /* [rows, dim] */
+  int64_t rows, dim;
+} vkg_nn_label_embed;
+
+/* Key: prefix.embedding_table.weight [rows, dim] (dim < 0: any). */
+VKG_EXPORT vkg_status vkg_nn_label_embed_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t dim,
+                                              vkg_nn_label_embed *out);
+/* labels i32 / i64 [B] (callers check the range: the kernel clamps) -> [B, dim]. */
+VKG_EXPORT vkg_status vkg_nn_label_embed_forward(vkg_ctx *ctx, const vkg_nn_label_embed *le,
+                                                 const vkg_tensor *labels, vkg_tensor **out);
+VKG_EXPORT void vkg_nn_label_embed_free(vkg_nn_label_embed *le);
 
 /* ---- small tensor helpers the layers share ------------------------------------------------ */
 /* A view of x with another shape (same numel). */

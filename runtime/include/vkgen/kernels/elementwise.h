@@ -30,6 +30,15 @@ VKG_EXPORT vkg_status vkg_binary(vkg_ctx *ctx, const vkg_tensor *a, const vkg_te
 /* y = x * a + b elementwise. x, y same numel; in place is safe. */
 VKG_EXPORT vkg_status vkg_scale_shift(vkg_ctx *ctx, const vkg_tensor *x, vkg_tensor *y, float a, float b);
 
+/* adaLN modulation (DiT's adaLN-Zero), per sample b of x [B, ..., D]:
+ *   y[b, ..., d] = res[b, ..., d] + x[b, ..., d] * (one + mod[b, scale_col + d]) + mod[b, shift_col + d]
+ * mod: [B, M] (the chunks of a modulation vector side by side, e.g. DiT's [B, 6 D]); scale_col + D and
+ * shift_col + D at most M. shift_col < 0: no shift; res NULL: no residual. one = 1 gives
+ * LN(x) * (1 + scale) + shift; one = 0 with res gives the gated residual res + gate * x.
+ * x, y, res: f32 of one shape (ndim >= 2, last dim D); y may alias x or res. Elementwise in f32 in
+ * the order written (x * (one + s), then + shift, then res +). */
+VKG_EXPORT vkg_status vkg_modulate(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *mod, int64_t scale_col,
+                                   int64_t shift_col, float one, const vkg_tensor *res, vkg_tensor *y);
 /* Sinusoidal timestep embedding as diffusers' get_timestep_embedding:
  * t: [N] (f32), y: [N, dim].
  *   half = dim / 2; freq_i = exp(-ln(max_period) * i / (half - downscale_freq_shift));
