@@ -18,6 +18,15 @@ START_TEST(test_names_and_exit_codes) {
   ck_assert_int_eq(vkg_status_exit_code(VKG_E_PLUGIN), 3);
   ck_assert_int_eq(vkg_status_exit_code(VKG_E_INTERRUPTED), 3);
   ck_assert_int_eq(vkg_status_exit_code(VKG_E_INTERNAL), 3);
+  ck_assert_int_eq(vkg_status_exit_code((vkg_status)99), 3);
+  ck_assert_str_eq(vkg_status_meaning(VKG_E_USAGE), "bad command line");
+  /* every listed status has a distinct VKG_ name, a meaning and an exit code in 0..3 */
+  for (int i = 0; i < VKG_STATUS_COUNT; i++) {
+    ck_assert(strncmp(vkg_status_name((vkg_status)i), "VKG_", 4) == 0);
+    ck_assert(strlen(vkg_status_meaning((vkg_status)i)) > 0);
+    ck_assert(vkg_status_exit_code((vkg_status)i) >= 0 && vkg_status_exit_code((vkg_status)i) <= 3);
+    for (int j = 0; j < i; j++) ck_assert_str_ne(vkg_status_name((vkg_status)i), vkg_status_name((vkg_status)j));
+  }
 }
 END_TEST
 

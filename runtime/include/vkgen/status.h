@@ -24,16 +24,25 @@ extern "C" {
 #define VKG_NODISCARD
 #endif
 
+/* The one list of statuses: X(name, runner exit code, meaning). The enum, vkg_status_name,
+ * vkg_status_exit_code and vkg_status_meaning are generated from it, so they cannot
+ * drift apart (as libuv's UV_ERRNO_MAP). New codes go at the end (the values are ABI). */
+#define VKG_STATUS_LIST(X)                                                                      \
+  X(VKG_OK, 0, "success")                                                                       \
+  X(VKG_E_INPUT, 1, "bad graph, parameter, model or data file")                                 \
+  X(VKG_E_USAGE, 2, "bad command line")                                                         \
+  X(VKG_E_IO, 1, "a file could not be read or written")                                         \
+  X(VKG_E_DEVICE, 3, "Vulkan or driver failure")                                                \
+  X(VKG_E_NOMEM, 3, "host or device memory exhausted")                                          \
+  X(VKG_E_PLUGIN, 3, "a plugin could not be loaded or a callback failed")                       \
+  X(VKG_E_INTERRUPTED, 3, "stopped by SIGINT")                                                  \
+  X(VKG_E_INTERNAL, 3, "a bug in vkgen")
+
 typedef enum vkg_status {
-  VKG_OK = 0,
-  VKG_E_INPUT,       /* bad graph, parameter, model or data file (exit 1) */
-  VKG_E_USAGE,       /* bad command line (exit 2) */
-  VKG_E_IO,          /* a file could not be read or written (exit 1) */
-  VKG_E_DEVICE,      /* Vulkan or driver failure (exit 3) */
-  VKG_E_NOMEM,       /* host or device memory exhausted (exit 3) */
-  VKG_E_PLUGIN,      /* a plugin could not be loaded or a callback failed (exit 3) */
-  VKG_E_INTERRUPTED, /* stopped by SIGINT (exit 3) */
-  VKG_E_INTERNAL     /* a bug in vkgen (exit 3) */
+#define VKG_STATUS_ENUM(name, exit_code, meaning) name,
+  VKG_STATUS_LIST(VKG_STATUS_ENUM)
+#undef VKG_STATUS_ENUM
+  VKG_STATUS_COUNT
 } vkg_status;
 
 typedef struct vkg_ctx vkg_ctx;
@@ -45,7 +54,9 @@ typedef struct vkg_loc {
   int col;
 } vkg_loc;
 
-VKG_EXPORT const char *vkg_status_name(vkg_status s);
+VKG_EXPORT const char *vkg_status_name(vkg_status s); /* "VKG_E_INPUT"; "VKG_E_UNKNOWN" past the list */
+/* The meaning of a status in words ("bad command line"), from the list. */
+VKG_EXPORT const char *vkg_status_meaning(vkg_status s);
 /* Process exit code for a status, as documented for the runner: 0, 1, 2 or 3. */
 VKG_EXPORT int vkg_status_exit_code(vkg_status s);
 

@@ -5,27 +5,26 @@
 
 #include "core/ctx_internal.h"
 
-static const char *const status_names[] = {
-    "VKG_OK",       "VKG_E_INPUT",  "VKG_E_USAGE",       "VKG_E_IO",       "VKG_E_DEVICE",
-    "VKG_E_NOMEM",  "VKG_E_PLUGIN", "VKG_E_INTERRUPTED", "VKG_E_INTERNAL",
+static const struct {
+  const char *name, *meaning;
+  int exit_code;
+} status_table[VKG_STATUS_COUNT] = {
+#define VKG_STATUS_ROW(name, exit_code, meaning) {#name, meaning, exit_code},
+    VKG_STATUS_LIST(VKG_STATUS_ROW)
+#undef VKG_STATUS_ROW
 };
 
 static void concat(char *dst, const char *a, const char *b);
 
 const char *vkg_status_name(vkg_status s) {
-  if ((unsigned)s < sizeof status_names / sizeof status_names[0]) return status_names[s];
-  return "VKG_E_UNKNOWN";
+  return (unsigned)s < VKG_STATUS_COUNT ? status_table[s].name : "VKG_E_UNKNOWN";
 }
 
-int vkg_status_exit_code(vkg_status s) {
-  switch (s) {
-  case VKG_OK: return 0;
-  case VKG_E_INPUT:
-  case VKG_E_IO: return 1;
-  case VKG_E_USAGE: return 2;
-  default: return 3;
-  }
+const char *vkg_status_meaning(vkg_status s) {
+  return (unsigned)s < VKG_STATUS_COUNT ? status_table[s].meaning : "unknown status";
 }
+
+int vkg_status_exit_code(vkg_status s) { return (unsigned)s < VKG_STATUS_COUNT ? status_table[s].exit_code : 3; }
 
 vkg_status vkg_verror(vkg_ctx *ctx, vkg_status code, const char *fmt, va_list ap) {
   if (!ctx) return code;
