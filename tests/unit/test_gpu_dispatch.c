@@ -48,7 +48,21 @@ START_TEST(test_axpb_sizes) {
   vkg_pipeline *p = NULL, *p2 = NULL;
   VKG_CHECK_OK(ctx, vkg_pipeline_get(ctx, &d, &K, 1, &p));
   VKG_CHECK_OK(ctx, vkg_pipeline_get(ctx, &d, &K, 1, &p2));
-  ck_assert_ptr_eq(p, p2); /* cached by (name, spec) */
+  ck_assert_ptr_eq(p, p2); /* cached by (name, spec, code) */
+  /* the same code at another address is the same pipeline; other code under the same kernel name
+   * (two plugins reusing a name) is another pipeline, not a collision */
+  uint32_t *copy = malloc(bytes), *other = malloc(bytes);
+  memcpy(copy, spv, bytes);
+  memcpy(other, spv, bytes);
+  other[2] ^= 1u; /* the generator word: a valid module with other bytes */
+  vkg_kernel_desc dc = axpb_desc(copy, bytes), dother = axpb_desc(other, bytes);
+  vkg_pipeline *pc = NULL, *po = NULL;
+  VKG_CHECK_OK(ctx, vkg_pipeline_get(ctx, &dc, &K, 1, &pc));
+  ck_assert_ptr_eq(pc, p);
+  VKG_CHECK_OK(ctx, vkg_pipeline_get(ctx, &dother, &K, 1, &po));
+  ck_assert_ptr_ne(po, p);
+  VKG_CHECK_OK(ctx, vkg_pipeline_get(ctx, &d, &K, 1, &p2));
+  ck_assert_ptr_eq(p2, p);
   const uint32_t sizes[] = {1, 7, 1023, (1u << 20) + 3};
   for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
     uint32_t n = sizes[s];
@@ -72,6 +86,22 @@ START_TEST(test_axpb_sizes) {
     free(ref);
   }
   ck_assert_uint_ge(vkg_stat_dispatches(ctx), 4);
+  /* the other-code pipeline computes the same thing (only its generator word differs) */
+  {
+    float x[5] = {1, 2, 3, 4, 5}, y[5];
+    int64_t dim = 5;
+    vkg_shape sh = vkg_shape_make(1, &dim);
+    vkg_tensor *tx = NULL, *ty = NULL;
+    VKG_CHECK_OK(ctx, vkg_tensor_create_from(ctx, VKG_F32, &sh, x, &tx));
+    VKG_CHECK_OK(ctx, vkg_tensor_create(ctx, VKG_F32, &sh, &ty));
+    run_axpb(ctx, po, tx, ty, 5, 2.0f, 1.0f);
+    VKG_CHECK_OK(ctx, vkg_tensor_download(ctx, ty, y, sizeof y));
+    for (int i = 0; i < 5; i++) ck_assert_float_eq(y[i], x[i] * 2.0f + 1.0f + (float)K);
+    vkg_tensor_unref(tx);
+    vkg_tensor_unref(ty);
+  }
+  free(copy);
+  free(other);
   free(spv);
   vkg_test_ctx_destroy(ctx);
 }

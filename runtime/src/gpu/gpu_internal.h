@@ -85,7 +85,11 @@ struct vkg_pipeline {
   VkDescriptorSetLayout dsl;
   VkPipelineLayout layout;
   VkPipeline pipe;
-  uint64_t hash;
+  uint64_t hash;             /* of name and specialization values */
+  uint64_t spirv_hash;       /* of the SPIR-V words: a kernel name reused with other code is another pipeline */
+  const uint32_t *spirv_ptr; /* where the code was seen (lookup fast path, compared, never read: kernel code
+                              * must stay at its address while the context lives, as embedded SPIR-V does) */
+  size_t spirv_bytes;
 };
 
 typedef struct vkg_gpu {

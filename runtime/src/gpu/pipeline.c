@@ -1,5 +1,6 @@
-/* Compute pipelines, cached in the context by (kernel name, specialization values), and the
- * on-disk VkPipelineCache (pipelines-<deviceUUID>.bin, written atomically). */
+/* Compute pipelines, cached in the context by (kernel name, specialization values, a hash of the
+ * SPIR-V words), and the on-disk VkPipelineCache (pipelines-<deviceUUID>.bin, written atomically).
+ * The SPIR-V hash keeps two plugins that use one kernel name for different code apart. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,23 @@ static uint64_t key_hash(const char *name, const uint32_t *spec, int nspec) {
   for (const char *c = name; *c; c++) h = (h ^ (uint8_t)*c) * 1099511628211ull;
   for (int i = 0; i < nspec; i++) h = (h ^ spec[i]) * 1099511628211ull;
   return h ^ (uint64_t)nspec;
+}
+
+static uint64_t spirv_hash(const uint32_t *w, size_t bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < bytes / 4; i++) h = (h ^ w[i]) * 1099511628211ull;
+  return h ^ (uint64_t)bytes;
+}
+
+/* Whether cached pipeline p was built from desc's code (the hash is computed once per lookup, and
+ * only when the code is not at the address p saw). */
+static int same_code(const vkg_pipeline *p, const vkg_kernel_desc *desc, uint64_t *h, int *have_h) {
+  if (p->spirv_ptr == desc->spirv && p->spirv_bytes == desc->spirv_bytes) return 1;
+  if (!*have_h) {
+    *h = spirv_hash(desc->spirv, desc->spirv_bytes);
+    *have_h = 1;
+  }
+  return p->spirv_bytes == desc->spirv_bytes && p->spirv_hash == *h;
 }
 
 static int cache_path(vkg_ctx *ctx, char *buf, size_t n) {
@@ -221,11 +239,12 @@ vkg_status vkg_pipeline_get(vkg_ctx *ctx, const vkg_kernel_desc *desc, const uin
   if (desc->push_bytes > g->props.limits.maxPushConstantsSize)
     return vkg_error(ctx, VKG_E_DEVICE, "kernel '%s': %u bytes of push constants, the device allows %u", nm,
                      desc->push_bytes, g->props.limits.maxPushConstantsSize);
-  uint64_t h = key_hash(nm, spec, nspec);
+  uint64_t h = key_hash(nm, spec, nspec), sh = 0;
+  int have_sh = 0;
   for (int i = 0; i < g->npipes; i++) {
     vkg_pipeline *p = g->pipes[i];
     if (p->hash == h && p->nspec == nspec && strcmp(p->name, nm) == 0 &&
-        (nspec == 0 || memcmp(p->spec, spec, (size_t)nspec * 4) == 0)) {
+        (nspec == 0 || memcmp(p->spec, spec, (size_t)nspec * 4) == 0) && same_code(p, desc, &sh, &have_sh)) {
       if (p->nbind != desc->nbind || p->push_bytes != desc->push_bytes ||
           memcmp(p->bind, desc->bind, (size_t)p->nbind * sizeof p->bind[0]) != 0)
         return vkg_error(ctx, VKG_E_INTERNAL, "kernel '%s': two descriptors with this name disagree on bindings", nm);
@@ -246,6 +265,9 @@ vkg_status vkg_pipeline_get(vkg_ctx *ctx, const vkg_kernel_desc *desc, const uin
     return vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
   }
   p->hash = h;
+  p->spirv_hash = have_sh ? sh : spirv_hash(desc->spirv, desc->spirv_bytes);
+  p->spirv_ptr = desc->spirv;
+  p->spirv_bytes = desc->spirv_bytes;
   p->nspec = nspec;
   if (nspec) memcpy(p->spec, spec, (size_t)nspec * 4);
   p->nbind = desc->nbind;
