@@ -64,7 +64,7 @@ START_TEST(test_refusals) {
                   "op 'tp.make' already provided by " SO("tp_good"));
   ck_assert(strstr(vkg_error_message(ctx), SO("tp_dup")));
   VKG_CHECK_FAILS(ctx, vkg_registry_load_file(reg, SO("tp_badabi")), VKG_E_PLUGIN,
-                  "built for plugin ABI 7, this vkgen has ABI 1");
+                  "built for plugin ABI 7, this vkgen has ABI 3");
   ck_assert(strstr(vkg_error_message(ctx), SO("tp_badabi")));
   VKG_CHECK_FAILS(ctx, vkg_registry_load_file(reg, SO("tp_noentry")), VKG_E_PLUGIN, "not a vkgen plugin");
   ck_assert(strstr(vkg_error_message(ctx), SO("tp_noentry")));
