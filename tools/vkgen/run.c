@@ -18,7 +18,7 @@ static double now_s(void) {
 
 /* Joins the job (MPI under mpirun/srun) and picks the device: --device, else with several
  * ranks (local rank mod device count), else the default. */
-static int vkg_cli_join(vkg_ctx *ctx, int device) {
+static int join_job(vkg_ctx *ctx, int device) {
   vkg_status st = vkg_ctx_open_comm(ctx);
   if (st) return vkg_cli_fail(ctx, st);
   if (device < 0 && vkg_comm_size(ctx) > 1) {
@@ -33,7 +33,7 @@ static int vkg_cli_join(vkg_ctx *ctx, int device) {
 
 /* Every rank passes its exit code; a rank that was fine while another failed stops too
  * (quietly: the failing rank printed its error). Returns the code to exit with. */
-static int vkg_cli_agree(vkg_ctx *ctx, int rc) {
+static int agree_exit_code(vkg_ctx *ctx, int rc) {
   if (vkg_comm_size(ctx) == 1) return rc;
   int64_t v = rc;
   if (vkg_comm_max_i64(ctx, &v, 1)) return rc ? rc : vkg_cli_fail(ctx, VKG_E_DEVICE);
@@ -136,7 +136,7 @@ int vkg_cli_run(int argc, char **argv) {
     vkg_ctx_destroy(ctx);
     return rc;
   }
-  rc = vkg_cli_join(ctx, opts.device_index);
+  rc = join_job(ctx, opts.device_index);
   if (rc != 0) {
     vkg_cli_graph_args_free(&ga);
     vkg_ctx_destroy(ctx);
@@ -158,7 +158,7 @@ int vkg_cli_run(int argc, char **argv) {
     vkg_status st = vkg_graph_load(ctx, reg, ga.graph, ga.sets, ga.nsets, &g);
     if (st) rc = vkg_cli_fail(ctx, st);
   }
-  rc = vkg_cli_agree(ctx, rc);
+  rc = agree_exit_code(ctx, rc);
   if (rc == 0) {
     double t0 = now_s();
     ro.progress = quiet ? 0 : -1;
