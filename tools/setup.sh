@@ -6,7 +6,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libvulkan-dev mesa-vulkan-drivers vulkan-tools
       glslang-tools spirv-tools libyaml-dev libjansson-dev check libpng-dev zlib1g-dev
-      liblapacke-dev libopenblas-dev dataset-fashion-mnist)
+      liblapacke-dev libopenblas-dev dataset-fashion-mnist openmpi-bin libopenmpi-dev)
 for a in "$@"; do
   case "$a" in
     --dev) pkgs+=(clang libclang-rt-14-dev valgrind vulkan-validationlayers) ;;

@@ -14,26 +14,26 @@ static const vkg_node_type ar_types[] = {
      "256 levels [B, 256, H, W]. The network sees pixel / 255.",
      0, 1, vkg_ar_logits_inputs, 1, vkg_ar_logits_outputs, VKG_AR_LOGITS_NPARAMS, vkg_ar_logits_params,
      vkg_ar_logits_create, vkg_ar_logits_infer, vkg_ar_logits_start, vkg_ar_logits_run, NULL,
-     vkg_ar_logits_destroy},
+     vkg_ar_logits_destroy, NULL, NULL},
     {"sample",
      "PixelCNN sampling in raster order with temperature, all on the GPU (one network pass per pixel, on the band "
      "of rows the pixel can see). Sample k of the run depends only on (seed, k), not on the batch size.",
      VKG_NODE_SOURCE, 0, NULL, 2, vkg_ar_sample_outputs, VKG_AR_SAMPLE_NPARAMS, vkg_ar_sample_params,
      vkg_ar_sample_create, vkg_ar_sample_infer, vkg_ar_sample_start, vkg_ar_sample_run, NULL,
-     vkg_ar_sample_destroy},
+     vkg_ar_sample_destroy, NULL, NULL},
     {"gpt_logits",
      "GPT prior (minGPT as in taming-transformers): token ids [B, T] to next-token logits [B, T, vocab] in one causal "
      "forward. Ids are checked against the vocabulary once per batch.",
      0, 1, vkg_gpt_logits_inputs, 1, vkg_gpt_logits_outputs, VKG_GPT_LOGITS_NPARAMS, vkg_gpt_logits_params,
      vkg_gpt_logits_create, vkg_gpt_logits_infer, vkg_gpt_logits_start, vkg_gpt_logits_run, NULL,
-     vkg_gpt_logits_destroy},
+     vkg_gpt_logits_destroy, NULL, NULL},
     {"gpt_sample",
      "GPT prior sampling of a code grid [B, h, w] (for vqvae.decode_indices): decoding on the GPU with a KV cache "
      "(O(t) per code, no host round trip per code), temperature, top-k and top-p as taming-transformers. "
      "Class-conditional models take the class as the first token. Sample k of the run depends only on (seed, k).",
      0, 1, vkg_gpt_sample_inputs, 1, vkg_gpt_sample_outputs, VKG_GPT_SAMPLE_NPARAMS, vkg_gpt_sample_params,
      vkg_gpt_sample_create, vkg_gpt_sample_infer, vkg_gpt_sample_start, vkg_gpt_sample_run, NULL,
-     vkg_gpt_sample_destroy},
+     vkg_gpt_sample_destroy, NULL, NULL},
 };
 
 static const vkg_plugin_desc ar_plugin = {

@@ -64,7 +64,9 @@ vkg_status vkg_core_save_image_grid_run(vkg_node *node, void *state, vkg_tensor 
   int per_batch = strstr(path, "{batch}") != NULL;
   int64_t bi = vkg_node_batch_index(node);
   grid_state *gs = state;
-  if (gs->calls++ > 0 && !per_batch) return VKG_OK;
+  /* One grid: the first call's, which is batch 0's in the per-batch phase (under several
+   * ranks only the rank running batch 0 writes it; a resumed run has it already). */
+  if (!per_batch && (gs->calls++ > 0 || (bi != 0 && vkg_node_runs_per_batch(node)))) return VKG_OK;
   vkg_status st = vkg_core_get_range(node, &lo, &hi);
   if (st) return st;
 

@@ -8,7 +8,7 @@ static const vkg_node_type ddpm_types[] = {
      "One forward pass of a diffusers UNet2DModel (e.g. google/ddpm-cifar10-32): noise_pred = unet(sample, "
      "timestep). Every config field that changes the math is read from config.json.",
      0, 2, vkg_ddpm_unet_inputs, 1, vkg_ddpm_unet_outputs, 1, vkg_ddpm_unet_params, vkg_ddpm_unet_node_create,
-     vkg_ddpm_unet_node_infer, vkg_ddpm_unet_node_start, vkg_ddpm_unet_node_run, NULL, vkg_ddpm_unet_node_destroy},
+     vkg_ddpm_unet_node_infer, vkg_ddpm_unet_node_start, vkg_ddpm_unet_node_run, NULL, vkg_ddpm_unet_node_destroy, NULL, NULL},
     {"sample",
      "DDPM / DDIM sampling loop with a diffusers UNet2DModel (the DDPMPipeline / DDIMPipeline math) or a "
      "class-conditional DiT transformer (DiTPipeline: class_labels, classifier-free guidance, learned sigma; the "
@@ -16,7 +16,7 @@ static const vkg_node_type ddpm_types[] = {
      "Scheduler settings come from the model's scheduler_config.json; params override them.",
      0, 3, vkg_ddpm_sample_inputs, 2, vkg_ddpm_sample_outputs, VKG_DDPM_SAMPLE_NPARAMS, vkg_ddpm_sample_params,
      vkg_ddpm_sample_node_create, vkg_ddpm_sample_node_infer, vkg_ddpm_sample_node_start, vkg_ddpm_sample_node_run,
-     NULL, vkg_ddpm_sample_node_destroy},
+     NULL, vkg_ddpm_sample_node_destroy, NULL, NULL},
 };
 
 static const vkg_plugin_desc ddpm_plugin = {

@@ -11,6 +11,7 @@
 #include <vkgen/plugin.h>
 #include <vkgen/version.h>
 
+#include "fid_internal.h"
 #include "fid_math.h"
 
 enum { REAL = 0, FAKE = 1 };
@@ -37,25 +38,12 @@ static const vkg_param_desc fid_params[FID_NPARAMS] = {
     {"save_fake_stats", VKG_PARAM_PATH, "none", "write the fake side's stats here, as save_stats", NULL, 0, 0},
 };
 
-typedef struct fid_side {
-  const char *load_path, *save_path; /* NULL when not given */
-  vkg_fid_stats loaded;              /* dim 0 when no file */
-  int deferred;                      /* load_path did not exist at create: loaded before the first batch */
-  int connected;
-  int64_t dim;                       /* 0: side absent */
-  vkg_stats_acc *acc;
-} fid_side;
-
-typedef struct fid_state {
-  double eps;
-  fid_side side[2];
-} fid_state;
-
 static void fid_destroy(void *state) {
   fid_state *s = state;
   if (!s) return;
   for (int k = 0; k < 2; k++) {
     vkg_fid_stats_free(&s->side[k].loaded);
+    vkg_fid_stats_free(&s->side[k].merged);
     vkg_stats_acc_destroy(s->side[k].acc);
   }
   free(s);
@@ -196,6 +184,7 @@ static vkg_status side_totals(vkg_node *node, fid_side *sd, vkg_fid_stats *t) {
     t->n = vkg_stats_acc_count(sd->acc);
   }
   if (sd->loaded.dim) st = vkg_fid_stats_merge(ctx, t, &sd->loaded, "fid stats");
+  if (!st && sd->merged.dim) st = vkg_fid_stats_merge(ctx, t, &sd->merged, "fid state of another rank");
   return st;
 }
 
@@ -270,7 +259,7 @@ static const vkg_node_type fid_types[1] = {
      "covariance accumulate across batches, memory independent of the sample count). Stats files stand in for "
      "either side and merge exactly.",
      VKG_NODE_ACCUMULATOR, 2, fid_inputs, 1, fid_outputs, FID_NPARAMS, fid_params, fid_create, fid_infer, fid_start,
-     fid_run, fid_finish, fid_destroy},
+     fid_run, fid_finish, fid_destroy, vkg_fid_state_save, vkg_fid_state_merge},
 };
 
 static const vkg_plugin_desc fid_plugin = {

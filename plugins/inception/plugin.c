@@ -167,7 +167,7 @@ static const vkg_node_type inc_types[1] = {
      "pytorch-fid's FID Inception v3: pool3 features (FID) and logits (IS) of images in [0, 1], resized to 299 "
      "bilinearly and scaled to [-1, 1] as pytorch-fid does.",
      0, 1, inc_inputs, 3, inc_outputs, 2, inc_params, inc_create, inc_infer, inc_start, inc_run, NULL,
-     inc_destroy},
+     inc_destroy, NULL, NULL},
 };
 
 static const vkg_plugin_desc inc_plugin = {

@@ -16,6 +16,7 @@
 #ifndef VKG_IS_MATH_H
 #define VKG_IS_MATH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <vkgen/status.h>
@@ -27,7 +28,14 @@ vkg_status vkg_is_acc_create(vkg_ctx *ctx, int64_t classes, int splits, int64_t 
 void vkg_is_acc_destroy(vkg_is_acc *acc);
 /* Adds rows x rows logits (row-major, classes wide). */
 vkg_status vkg_is_acc_add(vkg_ctx *ctx, vkg_is_acc *acc, const float *logits, int64_t rows);
+/* The same with the rows' global position: row r is sample first + r of the whole run (a
+ * sharded run adds its batches out of order; the result is that of adding them in order). */
+vkg_status vkg_is_acc_add_at(vkg_ctx *ctx, vkg_is_acc *acc, const float *logits, int64_t rows, int64_t first);
 int64_t vkg_is_acc_count(const vkg_is_acc *acc);
+/* State for checkpoints and merging ranks (is_state.c): a malloc'd byte string; merging into
+ * an empty accumulator restores it exactly, into a filled one adds the other share. */
+vkg_status vkg_is_acc_save(vkg_ctx *ctx, const vkg_is_acc *acc, void **data, size_t *size);
+vkg_status vkg_is_acc_merge(vkg_ctx *ctx, vkg_is_acc *acc, const void *data, size_t size);
 /* Mean and std over the splits. Errors: fewer samples than splits, a count that disagrees with
  * samples, non-finite logits. */
 vkg_status vkg_is_acc_result(vkg_ctx *ctx, vkg_is_acc *acc, double *mean, double *std);

@@ -87,7 +87,10 @@ static vkg_status is_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg
   }
   vkg_status st = vkg_tensor_download(ctx, in[0], s->host, bytes);
   if (st) return st;
-  if (vkg_is_acc_add(ctx, s->acc, s->host, sh->d[0])) return vkg_error_prefix(ctx, "node '%s': ", vkg_node_id(node));
+  /* rows sit at their global sample index: a sharded run sees its batches out of order */
+  int64_t first = vkg_node_batch_index(node) * sh->d[0];
+  if (vkg_is_acc_add_at(ctx, s->acc, s->host, sh->d[0], first))
+    return vkg_error_prefix(ctx, "node '%s': ", vkg_node_id(node));
   return VKG_OK;
 }
 
@@ -106,12 +109,26 @@ static vkg_status is_finish(vkg_node *node, void *state, vkg_tensor **out) {
   return st;
 }
 
+static vkg_status is_state_save(vkg_node *node, void *state, void **data, size_t *size) {
+  is_state *s = state;
+  if (vkg_is_acc_save(vkg_node_ctx(node), s->acc, data, size)) return vkg_node_rethrow(node, NULL);
+  return VKG_OK;
+}
+
+static vkg_status is_state_merge(vkg_node *node, void *state, const void *data, size_t size) {
+  is_state *s = state;
+  vkg_ctx *ctx = vkg_node_ctx(node);
+  if (!s->acc && vkg_is_acc_create(ctx, s->classes, s->splits, s->samples, &s->acc)) return vkg_node_rethrow(node, NULL);
+  if (vkg_is_acc_merge(ctx, s->acc, data, size)) return vkg_node_rethrow(node, NULL);
+  return VKG_OK;
+}
+
 static const vkg_node_type is_types[1] = {
     {"score",
      "Inception Score of logits streamed across batches (torch-fidelity's math in float64, splits in sample "
      "order, no shuffle).",
      VKG_NODE_ACCUMULATOR, 1, is_inputs, 2, is_outputs, 2, is_params, is_create, is_infer, NULL, is_run, is_finish,
-     is_destroy},
+     is_destroy, is_state_save, is_state_merge},
 };
 
 static const vkg_plugin_desc is_plugin = {

@@ -178,16 +178,16 @@ static const vkg_port_desc p_two[] = {{"first", "f32", "floats", 0}, {"second", 
 #define NP(a) (int)(sizeof a / sizeof a[0])
 static const vkg_node_type fz_types[] = {
     {"src", "source", VKG_NODE_SOURCE, 0, NULL, 1, p_out_any, NP(src_params), src_params, fz_create, src_infer, NULL,
-     fz_run, NULL, fz_destroy},
+     fz_run, NULL, fz_destroy, NULL, NULL},
     {"map", "map", 0, 2, p_map_in, 2, p_map_out, NP(map_params), map_params, fz_create, map_infer, NULL, fz_run, NULL,
-     fz_destroy},
+     fz_destroy, NULL, NULL},
     {"bad", "bad infer", 0, 1, p_x_any, 1, p_y_f32, NP(bad_params), bad_params, NULL, bad_infer, NULL, fz_run, NULL,
-     NULL},
+     NULL, NULL, NULL},
     {"acc", "accumulator", VKG_NODE_ACCUMULATOR, 1, p_x_any, 1, p_mean, 0, NULL, NULL, acc_infer, NULL, fz_run,
-     fz_finish, NULL},
+     fz_finish, NULL, NULL, NULL},
     {"sink", "sink", VKG_NODE_SINK, 1, p_images, 0, NULL, NP(sink_params), sink_params, fz_create, sink_infer, NULL,
-     fz_run, NULL, fz_destroy},
-    {"two", "two outputs", VKG_NODE_SOURCE, 0, NULL, 2, p_two, 0, NULL, NULL, two_infer, NULL, fz_run, NULL, NULL},
+     fz_run, NULL, fz_destroy, NULL, NULL},
+    {"two", "two outputs", VKG_NODE_SOURCE, 0, NULL, 2, p_two, 0, NULL, NULL, two_infer, NULL, fz_run, NULL, NULL, NULL, NULL},
 };
 static const vkg_plugin_desc fz_plugin = {VKG_ABI_VERSION, "fz", "1.0", "graph fuzzer plugin", NP(fz_types), fz_types};
 

@@ -99,10 +99,10 @@ static const vkg_param_desc pass_params[] = {
 };
 static const vkg_node_type types[] = {
     {"pass", "passes its input on; fails in run at batch 'at'", 0, 1, p_x, 1, p_out, 2, pass_params, NULL, same_infer,
-     NULL, pass_run, NULL, NULL},
-    {"start", "fails in start", 0, 1, p_x, 1, p_out, 0, NULL, NULL, same_infer, start_fails, start_run, NULL, NULL},
+     NULL, pass_run, NULL, NULL, NULL, NULL},
+    {"start", "fails in start", 0, 1, p_x, 1, p_out, 0, NULL, NULL, same_infer, start_fails, start_run, NULL, NULL, NULL, NULL},
     {"count", "counts batches and samples", VKG_NODE_ACCUMULATOR, 1, p_x, 1, p_stats, 0, NULL, count_create,
-     count_infer, NULL, count_run, count_finish, count_destroy},
+     count_infer, NULL, count_run, count_finish, count_destroy, NULL, NULL},
 };
 static const vkg_plugin_desc desc = {VKG_ABI_VERSION, "fail", "0.1", "fault-injection test plugin", 3, types};
 

@@ -169,7 +169,7 @@ END_TEST
 
 START_TEST(test_progress_lines) {
   vkg_graph *g = load_graph(3, "[2, 3]");
-  vkg_run_options o = {1};
+  vkg_run_options o = {.progress = 1};
   VKG_CHECK_OK(ctx, vkg_graph_run(g, &o));
   fflush(logf_);
   ck_assert_msg(strstr(logbuf, "batch 1/3\n"), "%s", logbuf);

@@ -163,7 +163,7 @@ START_TEST(test_add_checks) {
   static const vkg_port_desc ports[] = {{"x", "f32", NULL, 0}};
   static const vkg_param_desc enum_bad[] = {{"mode", VKG_PARAM_ENUM, "a", NULL, NULL, 0, 0}};
   vkg_node_type acc = {"acc", NULL, VKG_NODE_ACCUMULATOR, 1, ports, 1, ports, 0, NULL, NULL, t_infer, NULL, t_run,
-                       NULL, NULL};
+                       NULL, NULL, NULL, NULL};
   vkg_plugin_desc d = {VKG_ABI_VERSION, "mine", "1", NULL, 1, &acc};
   VKG_CHECK_FAILS(ctx, vkg_registry_add(reg, &d, "builtin"), VKG_E_PLUGIN, "accumulator without a finish callback");
   ck_assert(strstr(vkg_error_message(ctx), "builtin"));

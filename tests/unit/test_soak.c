@@ -174,9 +174,9 @@ static const vkg_port_desc p_x_f32[] = {{"x", "f32", "features [B, D]", 0}};
 static const vkg_port_desc p_trace[] = {{"trace", "f32", "trace of the covariance", 0}};
 static const vkg_node_type soak_types[] = {
     {"probe", "samples memory at batch 10 and the last batch", VKG_NODE_SINK, 1, p_x_any, 0, NULL, 0, NULL, NULL,
-     probe_infer, NULL, probe_run, NULL, NULL},
+     probe_infer, NULL, probe_run, NULL, NULL, NULL, NULL},
     {"stats", "mean/covariance accumulator (kernels/stats.h)", VKG_NODE_ACCUMULATOR, 1, p_x_f32, 1, p_trace, 0, NULL,
-     box_create, stats_infer, NULL, box_run, box_finish, box_destroy},
+     box_create, stats_infer, NULL, box_run, box_finish, box_destroy, NULL, NULL},
 };
 static const vkg_plugin_desc soak_plugin = {VKG_ABI_VERSION, "soak", "1.0", "soak test probes", 2, soak_types};
 

@@ -39,6 +39,7 @@ int vkg_cli_usage(const char *cmd, const char *fmt, ...) {
 
 static const char help_run[] =
     "usage: vkgen run GRAPH.yaml [--set NODE.PARAM=VALUE]... [--device INDEX] [--report FILE.json]\n"
+    "                 [--checkpoint DIR [--checkpoint-every K]] [--resume DIR]\n"
     "                 [--plugin-path DIRS] [--quiet]\n"
     "\n"
     "Checks the whole graph, then runs all its batches on the Vulkan device.\n"

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <vkgen/comm.h>
+
 #include "cli.h"
 
 /* The application owns its signal state (libvkgen only polls the flag through the context). */
@@ -74,7 +76,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return help(NULL);
   if (!strcmp(cmd, "help")) return help(argc > 2 ? argv[2] : NULL);
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
-    printf("vkgen %s (plugin ABI %u)\n", VKG_VERSION_STRING, VKG_ABI_VERSION);
+    printf("vkgen %s (plugin ABI %u, %s)\n", VKG_VERSION_STRING, VKG_ABI_VERSION,
+           vkg_comm_mpi_built() ? "with MPI" : "without MPI");
     return 0;
   }
   /* "vkgen COMMAND --help" anywhere on the line. */

@@ -33,6 +33,8 @@ VKG_EXPORT vkg_ctx *vkg_ctx_create(const vkg_ctx_options *opts);
 VKG_EXPORT void vkg_ctx_destroy(vkg_ctx *ctx);
 
 /* Log sink for warnings/info/progress; default stderr. */
+/* Picks the device by index (as opts.device_index); only before the device is opened. */
+VKG_EXPORT void vkg_ctx_set_device_index(vkg_ctx *ctx, int index);
 VKG_EXPORT void vkg_ctx_set_log(vkg_ctx *ctx, FILE *f);
 VKG_EXPORT FILE *vkg_ctx_log(const vkg_ctx *ctx);
 

@@ -57,9 +57,19 @@ VKG_EXPORT const vkg_tensor_info *vkg_graph_output_info(const vkg_graph *g, int 
 
 typedef struct vkg_run_options {
   int progress; /* -1: auto (bar on a TTY), 0: quiet, 1: plain lines */
+  /* Checkpoints (docs/scale-out.md): every checkpoint_every batches (and on interrupt) the
+   * accumulators' states and the progress go to checkpoint_dir atomically; resume_dir
+   * continues a run from its last checkpoint (and keeps checkpointing there unless
+   * checkpoint_dir names another folder). NULL: none. */
+  const char *checkpoint_dir;
+  int64_t checkpoint_every; /* <= 0: 10 */
+  const char *resume_dir;
 } vkg_run_options;
 
-/* Runs all batches. On SIGINT (vkg_interrupted) it stops after the current batch, still
+/* Runs all batches; under several ranks (vkgen/comm.h) batch b runs on rank b mod size, the
+ * accumulators' states are merged on rank 0 in rank order and only rank 0 finishes them and
+ * runs the end-of-run nodes (and has the values). A failure on any rank stops every rank after
+ * the batch in flight. On SIGINT (vkg_interrupted) it stops after the current batch, still
  * finishes accumulators so their stats are flushed, and returns VKG_E_INTERRUPTED. */
 VKG_EXPORT vkg_status vkg_graph_run(vkg_graph *g, const vkg_run_options *opts);
 

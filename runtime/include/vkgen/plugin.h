@@ -19,11 +19,26 @@
  *                            into its state here and sets no outputs.
  *   finish(node, state, out) accumulators only: after the last batch, produce the outputs.
  *   destroy(state)           always, also after errors.
+ *
+ * Accumulators that can be sharded across processes (mpirun) and checkpointed implement two
+ * more (ABI 3; both or neither):
+ *   state_save(node, state, &data, &size)  the state reduced so far as a malloc'd byte string
+ *                            (the plugin's own format; include what merge needs to check it).
+ *   state_merge(node, state, data, size)   folds such a string in. On a fresh state (no run
+ *                            yet) it must restore exactly what was saved (resuming a checkpoint
+ *                            ends with the numbers of an uninterrupted run); on a state that
+ *                            has data it adds the other share (ranks merge in rank order).
+ * Batch b of a sharded run is run with vkg_node_batch_index() == b, the global index, so an
+ * accumulator that cares about sample order (is.score's splits) places rows by it.
+ * A node type with flag VKG_NODE_ONE_PROCESS keeps state across batches that it cannot save
+ * (core.save_tensor gathering every batch into one file): a graph where it runs per batch is
+ * refused under several ranks and with checkpoints.
  * Outputs are new references handed to the executor. Inputs are borrowed for the call.
  */
 #ifndef VKGEN_PLUGIN_H
 #define VKGEN_PLUGIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "context.h"
@@ -34,8 +49,9 @@
 extern "C" {
 #endif
 
-/* 2: vkg_tensor_info gained index_limit (plugins built for 1 are refused). */
-#define VKG_ABI_VERSION 2u
+/* 2: vkg_tensor_info gained index_limit (plugins built for 1 are refused).
+ * 3: vkg_node_type gained state_save and state_merge (scale-out and checkpoints). */
+#define VKG_ABI_VERSION 3u
 #define VKG_PLUGIN_ENTRY_SYMBOL "vkg_plugin_entry"
 
 #ifdef __cplusplus
@@ -74,7 +90,8 @@ typedef struct vkg_port_desc {
 enum {
   VKG_NODE_SOURCE = 1 << 0,      /* no inputs; yields a new batch on every iteration */
   VKG_NODE_ACCUMULATOR = 1 << 1, /* reduces across batches; outputs come from finish() */
-  VKG_NODE_SINK = 1 << 2         /* side effects only (files); no outputs */
+  VKG_NODE_SINK = 1 << 2,        /* side effects only (files); no outputs */
+  VKG_NODE_ONE_PROCESS = 1 << 3  /* per-batch state that cannot be sharded or saved (see above) */
 };
 
 typedef struct vkg_node vkg_node;
@@ -96,6 +113,9 @@ typedef struct vkg_node_type {
   vkg_status (*run)(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out);
   vkg_status (*finish)(vkg_node *node, void *state, vkg_tensor **out);
   void (*destroy)(void *state);
+  /* ABI 3, optional (accumulators): see the life of a node above. */
+  vkg_status (*state_save)(vkg_node *node, void *state, void **data, size_t *size);
+  vkg_status (*state_merge)(vkg_node *node, void *state, const void *data, size_t size);
 } vkg_node_type;
 
 typedef struct vkg_plugin_desc {
@@ -117,6 +137,9 @@ VKG_EXPORT const char *vkg_node_op(const vkg_node *node);  /* "ddpm.sample" */
 /* Current batch (0-based) and total batches of the graph. */
 VKG_EXPORT int64_t vkg_node_batch_index(const vkg_node *node);
 VKG_EXPORT int64_t vkg_node_batch_count(const vkg_node *node);
+/* 1 for a node that runs once per batch, 0 for one that runs once at the end (fed by an
+ * accumulator). Under several ranks a per-batch node sees only its rank's batches. */
+VKG_EXPORT int vkg_node_runs_per_batch(const vkg_node *node);
 
 /* Typed parameter values (defaults applied, types and bounds checked before create). The
  * getters return 0 and fill *out when the param has a value; they never fail for a param

@@ -54,8 +54,13 @@ vkg_ctx *vkg_ctx_create(const vkg_ctx_options *opts) {
 void vkg_ctx_destroy(vkg_ctx *ctx) {
   if (!ctx) return;
   vkg_gpu_close(ctx);
+  vkg_comm_destroy(ctx->comm);
   free(ctx->cache_dir);
   free(ctx);
+}
+
+void vkg_ctx_set_device_index(vkg_ctx *ctx, int index) {
+  if (ctx && !ctx->gpu) ctx->opts.device_index = index;
 }
 
 void vkg_ctx_set_log(vkg_ctx *ctx, FILE *f) {

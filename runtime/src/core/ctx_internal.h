@@ -11,7 +11,8 @@
 
 #define VKG_ERRMSG_MAX 4096
 
-struct vkg_gpu; /* gpu/gpu_internal.h */
+struct vkg_gpu;  /* gpu/gpu_internal.h */
+struct vkg_comm; /* dist/comm_internal.h */
 
 struct vkg_ctx {
   vkg_status err_code;
@@ -24,9 +25,12 @@ struct vkg_ctx {
   uint64_t validation_errors;
   int64_t live_tensors;
   struct vkg_gpu *gpu; /* NULL until vkg_ctx_open_device */
+  struct vkg_comm *comm; /* NULL until vkg_ctx_open_comm (a group of one) */
 };
 
 /* gpu/device.c */
 void vkg_gpu_close(vkg_ctx *ctx);
+/* dist/comm.c */
+void vkg_comm_destroy(struct vkg_comm *c);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <vkgen/comm.h>
 #include <vkgen/gpu.h>
 
 #include "graph_internal.h"
@@ -132,6 +133,85 @@ static void reset_remaining(vkg_graph *g, int phase_of_tensors_final) {
   }
 }
 
+/* Batch b of the plan: the per-batch nodes in order. */
+static vkg_status run_batch(vkg_graph *g, int64_t b) {
+  vkg_status st = VKG_OK;
+  reset_remaining(g, 0);
+  for (int i = 0; i < g->nnodes && !st; i++) {
+    vkg_node *v = g->nodes[i];
+    if (v->phase != VKG_PHASE_BATCH) continue;
+    v->batch = b;
+    v->prog_last = -1;
+    st = step(g, v, 0);
+  }
+  return st;
+}
+
+static vkg_status start_nodes(vkg_graph *g) {
+  vkg_status st = VKG_OK;
+  for (int i = 0; i < g->nnodes && !st; i++) {
+    vkg_node *v = g->nodes[i];
+    v->batch = 0;
+    if (v->type->start && !v->started) {
+      vkg_error_clear(g->ctx);
+      st = v->type->start(v, v->state);
+      if (st) st = fail(v, st, "start");
+      else v->started = 1;
+    }
+  }
+  return st;
+}
+
+/* The batches: round r runs batch r * size + rank on each rank; after every round the ranks
+ * agree on failures and interrupts (cheap: three integers), then maybe checkpoint. */
+static vkg_status run_rounds(vkg_graph *g, vkg_ckpt *ck, int64_t done0, int64_t *local, int *interrupted) {
+  vkg_ctx *ctx = g->ctx;
+  int size = vkg_comm_size(ctx), rank = vkg_comm_rank(ctx);
+  vkg_status st = VKG_OK;
+  g->batches_run = done0;
+  for (int64_t r = done0 / size; r * size < g->batches && !st; r++) {
+    int64_t b = r * size + rank;
+    if (b < g->batches) {
+      vkg_progress_batch(g, b);
+      st = run_batch(g, b);
+      if (!st) (*local)++;
+    }
+    int intr = vkg_interrupted(ctx);
+    st = vkg_shard_agree(g, st, &intr);
+    if (st) break;
+    int64_t done = (r + 1) * size < g->batches ? (r + 1) * size : g->batches;
+    g->batches_run = done;
+    int stop = intr && done < g->batches;
+    if (ck->dir && (stop || done / ck->every > (done - size) / ck->every || done == g->batches))
+      st = vkg_ckpt_save(g, ck, done);
+    if (stop) *interrupted = 1;
+    if (stop) break;
+  }
+  return st;
+}
+
+/* End of run: accumulators emit (also when interrupted: their stats so far are flushed),
+ * then the nodes fed by them run once. Under several ranks only rank 0 does this, after
+ * the states were merged into its own. */
+static vkg_status finish_nodes(vkg_graph *g, int interrupted) {
+  vkg_status st = vkg_comm_size(g->ctx) > 1 ? vkg_shard_merge(g) : VKG_OK;
+  if (st || vkg_comm_rank(g->ctx) != 0) return st;
+  int64_t planned = g->batches;
+  /* After an interrupt the run had batches_run batches: end-of-run nodes that act "after
+   * the last batch" (batch index + 1 == batch count, e.g. core.save_tensor) must see that. */
+  if (interrupted) g->batches = g->batches_run;
+  reset_remaining(g, 1);
+  for (int i = 0; i < g->nnodes && !st; i++) {
+    vkg_node *v = g->nodes[i];
+    int acc = (v->type->flags & VKG_NODE_ACCUMULATOR) != 0;
+    v->batch = g->batches_run > 0 ? g->batches_run - 1 : 0;
+    if (v->phase == VKG_PHASE_BATCH && acc) st = step(g, v, 1);
+    else if (v->phase == VKG_PHASE_FINAL) st = step(g, v, 0);
+  }
+  g->batches = planned;
+  return st;
+}
+
 vkg_status vkg_graph_run(vkg_graph *g, const vkg_run_options *opts) {
   vkg_ctx *ctx = g->ctx;
   int mode = opts ? opts->progress : -1;
@@ -142,58 +222,29 @@ vkg_status vkg_graph_run(vkg_graph *g, const vkg_run_options *opts) {
     g->nodes[i]->cpu_ns = 0;
     g->nodes[i]->gpu_ns = 0;
   }
-  vkg_status st = vkg_ctx_open_device(ctx);
+  vkg_ckpt ck = {NULL, 10, -1};
+  if (opts) {
+    ck.dir = opts->checkpoint_dir ? opts->checkpoint_dir : opts->resume_dir;
+    if (opts->checkpoint_every > 0) ck.every = opts->checkpoint_every;
+  }
+  vkg_status st = VKG_OK;
+  if (vkg_comm_size(ctx) > 1) st = vkg_shard_check(g, "several ranks");
+  if (!st && ck.dir) st = vkg_shard_check(g, "checkpoints");
+  if (!st) st = vkg_ctx_open_device(ctx);
+  st = vkg_shard_agree(g, st, &(int){0});
   if (st) return st;
   vkg_ctx_mem_reset_peak(ctx);
   uint64_t submits0 = vkg_stat_submits(ctx);
   count_consumers(g);
   vkg_progress_begin(g, mode);
 
-  for (int i = 0; i < g->nnodes && !st; i++) {
-    vkg_node *v = g->nodes[i];
-    v->batch = 0;
-    if (v->type->start && !v->started) {
-      vkg_error_clear(ctx);
-      st = v->type->start(v, v->state);
-      if (st) st = fail(v, st, "start");
-      else v->started = 1;
-    }
-  }
-
+  st = start_nodes(g);
+  int64_t done0 = 0, local = 0;
+  if (!st && opts && opts->resume_dir) st = vkg_ckpt_resume(g, &ck, &done0);
+  st = vkg_shard_agree(g, st, &(int){0});
   int interrupted = 0;
-  for (int64_t b = 0; b < g->batches && !st; b++) {
-    vkg_progress_batch(g, b);
-    reset_remaining(g, 0);
-    for (int i = 0; i < g->nnodes && !st; i++) {
-      vkg_node *v = g->nodes[i];
-      if (v->phase != VKG_PHASE_BATCH) continue;
-      v->batch = b;
-      v->prog_last = -1;
-      st = step(g, v, 0);
-    }
-    if (!st) g->batches_run = b + 1;
-    if (!st && vkg_interrupted(ctx) && b + 1 < g->batches) {
-      interrupted = 1;
-      break;
-    }
-  }
-  /* End of run: accumulators emit (also when interrupted: their stats so far are flushed),
-   * then the nodes fed by them run once. */
-  int64_t planned = g->batches;
-  /* After an interrupt the run had batches_run batches: end-of-run nodes that act "after
-   * the last batch" (batch index + 1 == batch count, e.g. core.save_tensor) must see that. */
-  if (interrupted) g->batches = g->batches_run;
-  if (!st) {
-    reset_remaining(g, 1);
-    for (int i = 0; i < g->nnodes && !st; i++) {
-      vkg_node *v = g->nodes[i];
-      int acc = (v->type->flags & VKG_NODE_ACCUMULATOR) != 0;
-      v->batch = g->batches_run > 0 ? g->batches_run - 1 : 0;
-      if (v->phase == VKG_PHASE_BATCH && acc) st = step(g, v, 1);
-      else if (v->phase == VKG_PHASE_FINAL) st = step(g, v, 0);
-    }
-  }
-  g->batches = planned;
+  if (!st) st = run_rounds(g, &ck, done0, &local, &interrupted);
+  if (!st) st = finish_nodes(g, interrupted);
   drop_all(g);
   vkg_status fst = vkg_flush(ctx);
   if (!st && fst) st = fst;
@@ -203,6 +254,8 @@ vkg_status vkg_graph_run(vkg_graph *g, const vkg_run_options *opts) {
   g->peak_bytes = ms.peak;
   g->submits = vkg_stat_submits(ctx) - submits0;
   g->wall_ms = (vkg_now_s() - t0) * 1e3;
+  vkg_status gst = vkg_shard_gather_stats(g, local);
+  if (!st) st = gst;
   vkg_progress_end(g);
   if (!st && interrupted)
     st = vkg_error(ctx, VKG_E_INTERRUPTED, "interrupted after batch %lld of %lld", (long long)g->batches_run,

@@ -148,6 +148,10 @@ struct vkg_graph {
   uint64_t peak_bytes;
   uint64_t submits;
   vkg_progress prog;
+  /* scale-out (shard.c): rank 0 after a run of several ranks holds each rank's share */
+  int nranks;
+  int64_t *rank_batches;
+  double *rank_wall_ms;
 };
 
 vkg_loc vkg_node_loc_param(const vkg_node *node, const char *param);
@@ -177,6 +181,31 @@ void vkg_progress_begin(vkg_graph *g, int mode);
 void vkg_progress_batch(vkg_graph *g, int64_t b);
 void vkg_progress_node(vkg_graph *g, vkg_node *node, int64_t done, int64_t total, const char *unit);
 void vkg_progress_end(vkg_graph *g);
+
+/* shard.c: what the executor does differently under several ranks or with checkpoints. */
+/* Refuses nodes that cannot be sharded or saved (accumulators without state callbacks,
+ * VKG_NODE_ONE_PROCESS nodes running per batch). what: "several ranks" or "checkpoints". */
+vkg_status vkg_shard_check(vkg_graph *g, const char *what);
+/* Every rank passes its status; returns the local error, or, where this rank was fine but
+ * another failed, an error naming that rank. *interrupt is or-ed across ranks on the way. */
+vkg_status vkg_shard_agree(vkg_graph *g, vkg_status st, int *interrupt);
+/* Accumulator states of ranks 1.. merged into rank 0's, in rank order. */
+vkg_status vkg_shard_merge(vkg_graph *g);
+/* Node times summed over ranks; rank 0 gets each rank's batches and wall time. */
+vkg_status vkg_shard_gather_stats(vkg_graph *g, int64_t local_batches);
+
+/* checkpoint.c: folder with manifest.json and one state file per accumulator and rank. */
+typedef struct vkg_ckpt {
+  const char *dir;
+  int64_t every;
+  int64_t last_done; /* batches done at the checkpoint on disk (-1: none yet) */
+} vkg_ckpt;
+/* Checks the manifest against this graph, params and rank count; merges the saved states
+ * into fresh accumulators; *done gets the batches the checkpoint covers. */
+vkg_status vkg_ckpt_resume(vkg_graph *g, vkg_ckpt *c, int64_t *done);
+/* Collective: every rank writes its states, then rank 0 the manifest (write, fsync, rename);
+ * the previous checkpoint's files are removed after. */
+vkg_status vkg_ckpt_save(vkg_graph *g, vkg_ckpt *c, int64_t done);
 
 /* dtype lists "f32|f16", "any" */
 int vkg_dtypes_accept(const char *dtypes, vkg_dtype t);

@@ -645,6 +645,8 @@ void vkg_graph_destroy(vkg_graph *g) {
     vkg_node_free(n);
   }
   free(g->nodes);
+  free(g->rank_batches);
+  free(g->rank_wall_ms);
   for (int i = 0; i < g->nvalues; i++) {
     free(g->values[i].node);
     free(g->values[i].key);

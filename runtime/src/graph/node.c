@@ -10,6 +10,7 @@ const char *vkg_node_id(const vkg_node *node) { return node->id; }
 const char *vkg_node_op(const vkg_node *node) { return node->op; }
 int64_t vkg_node_batch_index(const vkg_node *node) { return node->batch; }
 int64_t vkg_node_batch_count(const vkg_node *node) { return node->g->batches; }
+int vkg_node_runs_per_batch(const vkg_node *node) { return node->phase == VKG_PHASE_BATCH; }
 
 const char *vkg_node_prefix(const vkg_node *node, char *buf, size_t size) {
   snprintf(buf, size, "node '%s' (%s): ", node->id, node->op ? node->op : "?");

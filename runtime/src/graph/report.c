@@ -38,6 +38,19 @@ vkg_status vkg_graph_write_report(const vkg_graph *g, FILE *out) {
   json_object_set_new(r, "wall_ms", num(g->wall_ms));
   json_object_set_new(r, "peak_device_bytes", json_integer((json_int_t)g->peak_bytes));
   json_object_set_new(r, "submits", json_integer((json_int_t)g->submits));
+  /* several ranks: node times above are totals over ranks; each rank's share here */
+  json_object_set_new(r, "ranks", json_integer(g->nranks > 1 ? g->nranks : 1));
+  if (g->nranks > 1 && g->rank_batches) {
+    json_t *pr = json_array();
+    for (int k = 0; k < g->nranks; k++) {
+      json_t *o = json_object();
+      json_object_set_new(o, "rank", json_integer(k));
+      json_object_set_new(o, "batches", json_integer(g->rank_batches[k]));
+      json_object_set_new(o, "wall_ms", num(g->rank_wall_ms[k]));
+      json_array_append_new(pr, o);
+    }
+    json_object_set_new(r, "per_rank", pr);
+  }
   json_t *nodes = json_array();
   for (int i = 0; i < g->nnodes; i++) {
     const vkg_node *v = g->nodes[i];
@@ -103,6 +116,15 @@ vkg_status vkg_graph_write_report_markdown(const vkg_graph *g, FILE *out) {
   md_num(out, g->wall_ms * 1e-3, "%.2f s");
   fprintf(out, " |\n| peak device memory | %.1f MiB |\n| submits | %llu |\n\n", (double)g->peak_bytes / 1048576.0,
           (unsigned long long)g->submits);
+  if (g->nranks > 1 && g->rank_batches) {
+    fputs("### Ranks (node times below are totals over ranks)\n\n| rank | batches | wall time |\n|---:|---:|---:|\n", out);
+    for (int k = 0; k < g->nranks; k++) {
+      fprintf(out, "| %d | %lld | ", k, (long long)g->rank_batches[k]);
+      md_num(out, g->rank_wall_ms[k] * 1e-3, "%.2f s");
+      fputs(" |\n", out);
+    }
+    fputs("\n", out);
+  }
   if (g->nvalues > 0) {
     fputs("### Values\n\n| node | key | value |\n|---|---|---:|\n", out);
     for (int i = 0; i < g->nvalues; i++) {

@@ -84,6 +84,24 @@ vkg_status vkg_stats_acc_read(vkg_ctx *ctx, vkg_stats_acc *acc, double *sum, dou
   return st;
 }
 
+size_t vkg_stats_acc_raw_floats(const vkg_stats_acc *acc) {
+  return acc ? (size_t)(2 * (acc->dim + acc->dim * acc->dim)) : 0;
+}
+
+vkg_status vkg_stats_acc_export(vkg_ctx *ctx, vkg_stats_acc *acc, float *raw) {
+  vkg_status st = vkg_tensor_download(ctx, acc->sum, raw, vkg_tensor_bytes(acc->sum));
+  if (st == VKG_OK) st = vkg_tensor_download(ctx, acc->outer, raw + 2 * acc->dim, vkg_tensor_bytes(acc->outer));
+  return st;
+}
+
+vkg_status vkg_stats_acc_import(vkg_ctx *ctx, vkg_stats_acc *acc, const float *raw, int64_t n) {
+  if (n < 0) return vkg_error(ctx, VKG_E_INPUT, "stats: negative sample count %lld", (long long)n);
+  vkg_status st = vkg_tensor_upload(ctx, acc->sum, raw, vkg_tensor_bytes(acc->sum));
+  if (st == VKG_OK) st = vkg_tensor_upload(ctx, acc->outer, raw + 2 * acc->dim, vkg_tensor_bytes(acc->outer));
+  if (st == VKG_OK) acc->n = n;
+  return st;
+}
+
 vkg_status vkg_stats_mean_cov(vkg_ctx *ctx, const double *sum, const double *outer, int64_t n, int64_t dim,
                               double *mean, double *cov) {
   if (n < 2) {

@@ -30,6 +30,13 @@ VKG_EXPORT int64_t vkg_stats_acc_count(const vkg_stats_acc *acc);
 /* Downloads the totals: sum [dim] and outer [dim * dim] (row-major), either may be NULL. */
 VKG_EXPORT vkg_status vkg_stats_acc_read(vkg_ctx *ctx, vkg_stats_acc *acc, double *sum, double *outer);
 
+/* The raw state (checkpoints, merging across processes): the device's (value, compensation)
+ * f32 pairs, 2 * (dim + dim * dim) floats (sum first, then outer). Importing it into a fresh
+ * accumulator restores it bit for bit, with n samples. */
+VKG_EXPORT size_t vkg_stats_acc_raw_floats(const vkg_stats_acc *acc);
+VKG_EXPORT vkg_status vkg_stats_acc_export(vkg_ctx *ctx, vkg_stats_acc *acc, float *raw);
+VKG_EXPORT vkg_status vkg_stats_acc_import(vkg_ctx *ctx, vkg_stats_acc *acc, const float *raw, int64_t n);
+
 /* Host: mean = sum / n and the unbiased covariance (as numpy.cov(rowvar=False)):
  * cov = (outer - n mean mean^T) / (n - 1), in double. Needs n >= 2; ctx only carries the
  * error message (may be NULL). */
