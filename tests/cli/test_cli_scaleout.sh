@@ -70,6 +70,10 @@ if ! "$VKGEN" --version | grep -q "with MPI" || ! command -v mpirun >/dev/null; 
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 export OMPI_MCA_oob_tcp_if_include=lo OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
+# Under ASan (tools/test.sh --sanitize) the ranks run without leak checking: Open MPI leaks by design at
+# MPI_Finalize, much of it from MCA components it has dlclose()d (unattributable, so no suppression
+# can match). Memory errors are still fatal, and vkgen's own leaks are checked by every one-process test.
+if [ -n "${ASAN_OPTIONS:-}" ]; then export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"; fi
 MPI=(mpirun --oversubscribe -np 3)
 
 check "mpirun -np 3: same FID and IS as one process, same sample files, per-rank report"
