@@ -127,6 +127,16 @@ START_TEST(test_dcgan) {
 }
 END_TEST
 
+START_TEST(test_stylegan2) {
+  static const check c[] = {{"image", "image", 1e-4, 1e-4}};
+  run_model("stylegan2-fashion",
+            "  z: {op: core.load_tensor, params: {path: %G, name: z}}\n"
+            "  gen: {op: gan.generate, inputs: {noise: z}, params: {model: %M, noise_mode: const}}\n" SAVE(
+                "gen", ".image", "image"),
+            c, 1);
+}
+END_TEST
+
 /* The golden file keeps only logits rows 12..15 (the full logits are 1.6 MB): compare those, and
  * the log-probability of the true pixel values over the whole image. */
 START_TEST(test_pixelcnn) {
@@ -240,6 +250,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_vae_kl);
   tcase_add_test(tc, test_vqvae);
   tcase_add_test(tc, test_dcgan);
+  tcase_add_test(tc, test_stylegan2);
   tcase_add_test(tc, test_pixelcnn);
   tcase_add_test(tc, test_ddpm_unet);
   tcase_add_test(tc, test_ddpm_ddim5);

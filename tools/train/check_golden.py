@@ -38,6 +38,8 @@ def run(name, m, cfg, g, folder):
         return {"latent": lat, "quantized": q, "indices": idx, "decoded": m.decode_quantized(q)}
     if cls == "DCGANGenerator":
         return {"image": m(g["noise"])}
+    if cls == "StyleGAN2Generator":
+        return {"image": m(g["z"], noise_mode="const")}
     if cls == "PixelCNN":
         logits = m(g["x"])
         return {"logits_rows": logits[:, :, 12:16, :],

@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tools/train/preview.py [--models DIR] [--out DIR] [--ddim-steps 50]
 Writes OUT/<name>.png for every model folder found (mlpvae-fashion: decode(randn); vae-kl-fashion and
-vqvae-fashion: top row test images, bottom row reconstructions; dcgan-fashion: generate(randn);
+vqvae-fashion: top row test images, bottom row reconstructions; dcgan-fashion, stylegan2-fashion: generate(randn);
 pixelcnn-fashion: ancestral samples; ddpm-fashion: DDIM eta 0 samples).
 """
 import argparse
@@ -22,6 +22,7 @@ import diffusers_ref as D  # noqa: E402
 import gpt_ref as G  # noqa: E402
 import models_small as M  # noqa: E402
 import schedulers as S  # noqa: E402
+import stylegan2_ref as R  # noqa: E402
 
 
 def load(folder):
@@ -30,6 +31,11 @@ def load(folder):
     if name in ("UNet2DModel", "AutoencoderKL", "VQModel"):
         m = D.build(cfg)
         m.load_state_dict(C.st.load_file(os.path.join(folder, "diffusion_pytorch_model.safetensors")))
+    elif name == "StyleGAN2Generator":
+        m = R.Generator(cfg["z_dim"], cfg["c_dim"], cfg["w_dim"], cfg["img_resolution"], cfg["img_channels"],
+                        cfg["channel_base"], cfg["channel_max"], cfg["mapping_layers"],
+                        cfg.get("architecture", "skip"), cfg["conv_clamp"])
+        m.load_state_dict(C.st.load_file(os.path.join(folder, "model.safetensors")))
     elif name == "GPT":
         m = G.from_config(cfg)
         m.load_state_dict(C.st.load_file(os.path.join(folder, "model.safetensors")))
@@ -75,6 +81,8 @@ def main():
                 grid(m.decode(torch.randn(32, cfg["latent_dim"], generator=g)).reshape(-1, 1, 28, 28), png)
             elif cls == "DCGANGenerator":
                 grid(m(torch.randn(32, cfg["nz"], 1, 1, generator=g)) / 2 + 0.5, png)
+            elif cls == "StyleGAN2Generator":
+                grid(m(torch.randn(32, cfg["z_dim"], generator=g)) / 2 + 0.5, png)
             elif cls == "AutoencoderKL":
                 rec = m.decode(m.encode(test * 2 - 1)[0]) / 2 + 0.5
                 grid(torch.cat([test, rec]), png)
