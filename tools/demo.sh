@@ -85,6 +85,7 @@ KL VAE (recon.)|vaeklrec|vae-kl-recon|vae-kl-fashion|reconstructions of the VQ-V
 VQ-VAE + GPT prior|vqgpt|vq-gpt|gpt-prior-fashion + vqvae-fashion|class-conditional samples (class i % 10)
 VQ-VAE|vqvae|vqvae|vqvae-fashion|reconstructions
 DCGAN|gan|dcgan|dcgan-fashion|samples (32x32)
+StyleGAN2|sg2|stylegan2|stylegan2-fashion|samples (32x32, noise const)
 PixelCNN|pixelcnn|pixelcnn|pixelcnn-fashion|samples
 DDPM|ddpm|ddpm|ddpm-fashion|DDIM samples
 latent DiT, CFG|dit|dit|dit-fashion|DDIM samples, guidance 3, classes 0..9

@@ -14,20 +14,20 @@ check "vkgen validate accepts the demo graph"
 expect 0 ": ok (" "$VKGEN" validate "$TMP/root/graphs/demo.yaml"
 
 check "tools/demo.sh at 4 samples per family (metrics: 4 batches of 1) writes grids, PNGs and reports"
-small="--set mlpvae.batch=4 --set vaekl.batch=4 --set vq_in.batch=4 --set gan_noise.shape=[4,32,1,1] --set vqgpt.batch=4
+small="--set mlpvae.batch=4 --set vaekl.batch=4 --set vq_in.batch=4 --set gan_noise.shape=[4,32,1,1] --set vqgpt.batch=4 --set sg2_noise.shape=[4,64]
   --set pixelcnn.batch=4 --set pixelcnn.size=8 --set ddpm_noise.shape=[4,1,28,28] --set ddpm.steps=2
   --set dit_noise.shape=[4,4,14,14] --set dit.steps=2"
 small_m="--set real.batch=4 --set mlpvae_img.batch=1 --set vaekl_img.batch=1 --set vaeklrec_img.batch=1
   --set vqvae_img.batch=1 --set vqgpt_img.batch=1
-  --set gan_img.batch=1 --set pixelcnn_img.batch=1 --set ddpm_img.batch=1 --set dit_img.batch=1"
+  --set gan_img.batch=1 --set sg2_img.batch=1 --set pixelcnn_img.batch=1 --set ddpm_img.batch=1 --set dit_img.batch=1"
 DEMO_ROOT="$TMP/root" DEMO_SAMPLE_ARGS="$small" DEMO_METRIC_ARGS="$small_m" \
   expect 0 "report in" bash "$VKG_SOURCE_DIR/tools/demo.sh"
 out=$TMP/root/out
-for f in real mlpvae vae-kl vae-kl-recon vqvae vq-gpt dcgan pixelcnn ddpm dit; do
+for f in real mlpvae vae-kl vae-kl-recon vqvae vq-gpt dcgan stylegan2 pixelcnn ddpm dit; do
   [ -s "$out/demo/$f.png" ] || die "no grid $out/demo/$f.png"
   png_size "$out/demo/$f.png" >/dev/null
 done
-for f in mlpvae vae-kl vae-kl-recon vqvae vq-gpt dcgan pixelcnn ddpm dit; do
+for f in mlpvae vae-kl vae-kl-recon vqvae vq-gpt dcgan stylegan2 pixelcnn ddpm dit; do
   n=$(find "$out/demo/$f" -name '*.png' | wc -l)
   [ "$n" -eq 4 ] || die "$out/demo/$f holds $n PNGs, expected 4"
 done
@@ -35,7 +35,7 @@ done
 [ "$(png_size "$out/demo/pixelcnn/0.png")" = "8 8" ] || die "PixelCNN sample size $(png_size "$out/demo/pixelcnn/0.png")"
 json_ok "$out/report.json"
 json_ok "$out/report-samples.json"
-for fam in mlpvae vaekl vaeklrec vqvae vqgpt gan pixelcnn ddpm dit; do
+for fam in mlpvae vaekl vaeklrec vqvae vqgpt gan sg2 pixelcnn ddpm dit; do
   for key in "\"${fam}_fid.fid\": [0-9]" "\"${fam}_is.mean\": [0-9]" "\"${fam}_is.std\": [0-9]"; do
     grep -q "$key" "$out/report.json" || die "report.json lacks a number for $key"
   done
@@ -46,7 +46,7 @@ check "report.md has the per-family table with numbers and the per-node tables"
 md=$out/report.md
 grep -qF "| family | model | what | samples | FID (Fashion-MNIST Inception) | IS | sampling time (ms) |" "$md" \
   || die "report.md lacks the family table header"
-for fam in "MLP VAE" "KL VAE" "KL VAE (recon.)" "VQ-VAE" "VQ-VAE + GPT prior" "DCGAN" "PixelCNN" "DDPM" "latent DiT, CFG"; do
+for fam in "MLP VAE" "KL VAE" "KL VAE (recon.)" "VQ-VAE" "VQ-VAE + GPT prior" "DCGAN" "StyleGAN2" "PixelCNN" "DDPM" "latent DiT, CFG"; do
   line=$(grep "^| $fam |" "$md") || die "report.md lacks the $fam row"
   # samples, FID, IS and time columns are numbers
   echo "$line" | awk -F'|' '{ for (i = 5; i <= 8; i++) if ($i !~ /^ *[0-9.]+ *$/) exit 1 }' \
