@@ -92,6 +92,8 @@ vkg_status vkg_ar_model_open(vkg_node *node, const char *param, vkg_ar_model *am
 vkg_status vkg_ar_model_upload(vkg_node *node, vkg_ar_model *am);
 void vkg_ar_model_close(vkg_ar_model *am);
 vkg_status vkg_ar_node_fail(vkg_node *node, vkg_status st, const char *param);
+/* Monotonic seconds, for the samplers' throughput values (pixels_per_s, tokens_per_s). */
+double vkg_ar_now_s(void);
 
 /* ---- node types ---------------------------------------------------------------------------- */
 extern const vkg_port_desc vkg_ar_logits_inputs[1];

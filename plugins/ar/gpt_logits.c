@@ -54,9 +54,13 @@ vkg_status vkg_gpt_logits_run(vkg_node *node, void *state, vkg_tensor *const *in
   vkg_status st = vkg_gpt_model_upload(node, gm);
   if (st) return st;
   /* ids come from files or other nodes: check their range on the host once per batch */
-  int64_t *ids = NULL;
-  if (vkg_gpt_read_ids(ctx, in[0], &ids)) return vkg_node_rethrow(node, NULL);
   const int64_t n = vkg_tensor_numel(in[0]), T = vkg_tensor_shape(in[0])->d[1];
+  int64_t *ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
+  if (!ids) return vkg_node_error(node, VKG_E_NOMEM, NULL, "out of host memory");
+  if (vkg_tensor_download_ids(ctx, in[0], ids)) {
+    free(ids);
+    return vkg_node_rethrow(node, NULL);
+  }
   for (int64_t i = 0; i < n; i++)
     if (ids[i] < 0 || ids[i] >= gm->net.vocab) {
       st = vkg_node_input_error(node, VKG_E_INPUT, 0,

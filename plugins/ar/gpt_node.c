@@ -30,20 +30,3 @@ void vkg_gpt_model_close(vkg_gpt_model *gm) {
   vkg_model_close(gm->model);
   gm->model = NULL;
 }
-
-vkg_status vkg_gpt_read_ids(vkg_ctx *ctx, const vkg_tensor *ids, int64_t **out) {
-  const int64_t n = vkg_tensor_numel(ids);
-  const int wide = vkg_tensor_dtype(ids) == VKG_I64;
-  void *raw = malloc(vkg_tensor_bytes(ids) ? vkg_tensor_bytes(ids) : 1);
-  int64_t *v = malloc((size_t)(n ? n : 1) * sizeof *v);
-  vkg_status st = raw && v ? vkg_tensor_download(ctx, ids, raw, vkg_tensor_bytes(ids))
-                           : vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
-  for (int64_t i = 0; !st && i < n; i++) v[i] = wide ? ((const int64_t *)raw)[i] : ((const int32_t *)raw)[i];
-  free(raw);
-  if (st) {
-    free(v);
-    return st;
-  }
-  *out = v;
-  return VKG_OK;
-}

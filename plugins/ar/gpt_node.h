@@ -16,8 +16,6 @@ vkg_status vkg_gpt_model_open(vkg_node *node, const char *param, vkg_gpt_model *
 vkg_status vkg_gpt_model_upload(vkg_node *node, vkg_gpt_model *gm);
 void vkg_gpt_model_close(vkg_gpt_model *gm);
 
-/* Downloads ids (i32/i64, n values) as int64 into a malloc'd array (one host round trip). */
-vkg_status vkg_gpt_read_ids(vkg_ctx *ctx, const vkg_tensor *ids, int64_t **out);
 
 extern const vkg_port_desc vkg_gpt_logits_inputs[1];
 extern const vkg_port_desc vkg_gpt_logits_outputs[1];

@@ -9,8 +9,8 @@
  * decoding; the stream submits in chunks by itself and the batch ends with one flush. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "ar_internal.h"
 #include "gpt_node.h"
 
 const vkg_port_desc vkg_gpt_sample_inputs[1] = {
@@ -135,20 +135,17 @@ vkg_status vkg_gpt_sample_start(vkg_node *node, void *state) {
   return vkg_gpt_model_upload(node, &s->gm);
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The host copy of the sequence's first column: class labels (checked) or the sos token. */
 static vkg_status first_tokens(vkg_node *node, sample_state *s, const vkg_tensor *cls, int64_t B, int64_t L,
                                int64_t **out) {
   vkg_ctx *ctx = vkg_node_ctx(node);
-  int64_t *seq = calloc((size_t)(B * L), sizeof *seq), *labels = NULL;
-  if (!seq) return vkg_node_error(node, VKG_E_NOMEM, NULL, "out of host memory");
-  if (cls && vkg_gpt_read_ids(ctx, cls, &labels)) {
-    free(seq);
+  int64_t *seq = calloc((size_t)(B * L), sizeof *seq), *labels = cls ? malloc((size_t)B * sizeof *labels) : NULL;
+  if (!seq || (cls && !labels)) {
+    free(seq), free(labels);
+    return vkg_node_error(node, VKG_E_NOMEM, NULL, "out of host memory");
+  }
+  if (cls && vkg_tensor_download_ids(ctx, cls, labels)) {
+    free(seq), free(labels);
     return vkg_node_rethrow(node, NULL);
   }
   for (int64_t b = 0; b < B; b++) {
@@ -185,7 +182,7 @@ vkg_status vkg_gpt_sample_run(vkg_node *node, void *state, vkg_tensor *const *in
   vkg_gpt_decoder_reset(&s->dec);
   int64_t *host = NULL;
   if ((st = first_tokens(node, s, in[0], B, L, &host))) return st;
-  const double t0 = now_s();
+  const double t0 = vkg_ar_now_s();
   const uint64_t first = (uint64_t)vkg_node_batch_index(node) * (uint64_t)B;
   int64_t sd[2] = {B, L};
   vkg_shape ss = vkg_shape_make(2, sd);
@@ -213,7 +210,7 @@ vkg_status vkg_gpt_sample_run(vkg_node *node, void *state, vkg_tensor *const *in
   vkg_tensor_unref(seq);
   vkg_tensor_unref(codes);
   if (st) return vkg_node_rethrow(node, NULL);
-  const double dt = now_s() - t0;
+  const double dt = vkg_ar_now_s() - t0;
   if (dt > 0) vkg_node_report_value(node, "tokens_per_s", (double)(B * N) / dt);
   return VKG_OK;
 }

@@ -1,5 +1,6 @@
 /* The ar plugin: autoregressive models: PixelCNN over pixels, a GPT prior over VQ codes. */
 #include <stdio.h>
+#include <time.h>
 
 #include "ar_internal.h"
 #include "gpt_node.h"
@@ -75,4 +76,10 @@ void vkg_ar_model_close(vkg_ar_model *am) {
   vkg_pixelcnn_free(&am->net);
   vkg_model_close(am->model);
   am->model = NULL;
+}
+
+double vkg_ar_now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

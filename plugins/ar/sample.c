@@ -8,7 +8,6 @@
  * The keying makes sample k of the run independent of the batch size. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ar_internal.h"
 
@@ -116,12 +115,6 @@ vkg_status vkg_ar_sample_start(vkg_node *node, void *state) {
   return VKG_OK;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 vkg_status vkg_ar_sample_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out) {
   sample_state *s = state;
   vkg_ctx *ctx = vkg_node_ctx(node);
@@ -131,7 +124,7 @@ vkg_status vkg_ar_sample_run(vkg_node *node, void *state, vkg_tensor *const *in,
   const uint64_t first = (uint64_t)vkg_node_batch_index(node) * (uint64_t)B;
   vkg_shape ps = vkg_shape_4d(B, 1, H, W);
   vkg_tensor *pix = NULL, *x = NULL;
-  const double t0 = now_s();
+  const double t0 = vkg_ar_now_s();
   if ((st = vkg_tensor_create(ctx, VKG_I32, &ps, &pix)) == VKG_OK && (st = vkg_tensor_fill_u32(ctx, pix, 0)) == VKG_OK &&
       (st = vkg_tensor_create(ctx, VKG_F32, &ps, &x)) == VKG_OK)
     st = vkg_tensor_fill_u32(ctx, x, 0);
@@ -155,7 +148,7 @@ vkg_status vkg_ar_sample_run(vkg_node *node, void *state, vkg_tensor *const *in,
     vkg_tensor_unref(x);
     return vkg_ar_node_fail(node, st, NULL);
   }
-  const double dt = now_s() - t0;
+  const double dt = vkg_ar_now_s() - t0;
   if (dt > 0) vkg_node_report_value(node, "pixels_per_s", (double)(B * H * W) / dt);
   out[0] = pix;
   out[1] = x;

@@ -241,13 +241,8 @@ static vkg_status dit_labels(vkg_node *node, const sample_state *s, const vkg_te
   int64_t *h = calloc((size_t)n, sizeof *h);
   if (!h) return vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
   vkg_status st = VKG_OK;
-  if (in && vkg_tensor_dtype(in) == VKG_I64) {
-    st = vkg_tensor_download(ctx, in, h, (size_t)B * sizeof *h);
-  } else if (in) {
-    int32_t *h32 = malloc((size_t)B * sizeof *h32);
-    st = h32 ? vkg_tensor_download(ctx, in, h32, (size_t)B * sizeof *h32) : vkg_error(ctx, VKG_E_NOMEM, "out of memory");
-    for (int64_t b = 0; !st && b < B; b++) h[b] = h32[b];
-    free(h32);
+  if (in) {
+    st = vkg_tensor_download_ids(ctx, in, h);
   } else {
     for (int64_t b = 0; b < B; b++) h[b] = s->classes[b % s->nclasses];
   }

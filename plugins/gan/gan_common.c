@@ -47,13 +47,12 @@ vkg_status vkg_gan_class_onehot(vkg_ctx *ctx, vkg_tensor *labels, int64_t c_dim,
     return VKG_OK;
   }
   const int64_t n = vkg_tensor_numel(labels);
-  const int wide = vkg_tensor_dtype(labels) == VKG_I64;
-  void *raw = malloc((size_t)(n ? n : 1) * (wide ? 8 : 4));
+  int64_t *raw = malloc((size_t)(n ? n : 1) * sizeof *raw);
   float *hot = calloc((size_t)(n * c_dim > 0 ? n * c_dim : 1), sizeof *hot);
-  vkg_status st = raw && hot ? vkg_tensor_download(ctx, labels, raw, vkg_tensor_bytes(labels))
+  vkg_status st = raw && hot ? vkg_tensor_download_ids(ctx, labels, raw)
                              : vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
   for (int64_t i = 0; st == VKG_OK && i < n; i++) {
-    int64_t k = wide ? ((const int64_t *)raw)[i] : ((const int32_t *)raw)[i];
+    int64_t k = raw[i];
     if (k < 0 || k >= c_dim)
       st = vkg_error(ctx, VKG_E_INPUT, "class label %lld of sample %lld is outside [0, %lld)", (long long)k,
                      (long long)i, (long long)c_dim);

@@ -83,6 +83,9 @@ VKG_EXPORT vkg_status vkg_tensor_upload(vkg_ctx *ctx, vkg_tensor *t, const void 
 /* Submits all recorded work, waits, and copies the tensor to host. bytes must equal
  * vkg_tensor_bytes(t). This is a host round trip: call it only where a value is needed. */
 VKG_EXPORT vkg_status vkg_tensor_download(vkg_ctx *ctx, const vkg_tensor *t, void *host, size_t bytes);
+/* Downloads a tensor of integer ids (i32 or i64) into host[0 .. numel) widened to int64 (one host
+ * round trip, as vkg_tensor_download). Any other dtype is VKG_E_INPUT. */
+VKG_EXPORT vkg_status vkg_tensor_download_ids(vkg_ctx *ctx, const vkg_tensor *t, int64_t *host);
 /* Records a fill of the tensor's bytes with a 32-bit pattern (0 for zeros; 0x3f800000 = 1.0f). */
 VKG_EXPORT vkg_status vkg_tensor_fill_u32(vkg_ctx *ctx, vkg_tensor *t, uint32_t pattern);
 /* Records a device copy of src's bytes into dst (sizes must match). */

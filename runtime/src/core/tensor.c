@@ -209,6 +209,19 @@ vkg_status vkg_tensor_download(vkg_ctx *ctx, const vkg_tensor *t, void *host, si
   return VKG_OK;
 }
 
+vkg_status vkg_tensor_download_ids(vkg_ctx *ctx, const vkg_tensor *t, int64_t *host) {
+  if (!t || (t->dtype != VKG_I32 && t->dtype != VKG_I64))
+    return vkg_error(ctx, VKG_E_INPUT, "ids must be an i32 or i64 tensor, got %s", t ? vkg_dtype_name(t->dtype) : "none");
+  const int64_t n = vkg_shape_numel(&t->shape);
+  if (t->dtype == VKG_I64) return vkg_tensor_download(ctx, t, host, (size_t)n * sizeof *host);
+  int32_t *narrow = malloc((size_t)(n ? n : 1) * sizeof *narrow);
+  if (!narrow) return vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
+  vkg_status st = vkg_tensor_download(ctx, t, narrow, (size_t)n * sizeof *narrow);
+  for (int64_t i = 0; !st && i < n; i++) host[i] = narrow[i];
+  free(narrow);
+  return st;
+}
+
 vkg_status vkg_tensor_fill_u32(vkg_ctx *ctx, vkg_tensor *t, uint32_t pattern) {
   if (!ctx || !t) return vkg_error(ctx, VKG_E_INTERNAL, "fill: NULL tensor");
   if (!ctx->gpu) return vkg_error(ctx, VKG_E_INTERNAL, "fill: the device is not open");
