@@ -57,4 +57,13 @@ check "vkgen devices lists lavapipe (llvmpipe) with the default marked"
 expect 0 "" "$VKGEN" devices
 grep -qi "llvmpipe\|lavapipe" "$LOG" || { cat "$LOG"; die "no lavapipe device listed"; }
 grep -q '^\*' "$LOG" || die "no default device marked"
+grep -q "quirks: .*slow_shared_memory" "$LOG" || { cat "$LOG"; die "lavapipe's quirks not shown"; }
+grep -q "features: .*subgroup_basic" "$LOG" || die "features not shown"
+grep -q "kernel variant: cpu (texel)" "$LOG" || die "kernel variant not shown"
+
+check "vkgen devices --json: features, quirks and the variant as JSON"
+"$VKGEN" devices --json >"$TMP/devices.json"
+json_ok "$TMP/devices.json"
+grep -q '"push_descriptor_ignores_array_element"' "$TMP/devices.json" || die "JSON lacks the lavapipe quirk"
+grep -q '"kernel_variant": "cpu"' "$TMP/devices.json" || die "JSON lacks the kernel variant"
 echo "ok"

@@ -276,7 +276,7 @@ int vkg_cli_bench(int argc, char **argv) {
     return rc;
   }
   const vkg_device_info *info = vkg_ctx_device_info(ctx);
-  const char *variant = vkg_kernel_variant_get(ctx) == VKG_VARIANT_CPU ? "cpu (texel)" : "gpu (tiled)";
+  const char *variant = vkg_kernel_variant_name(vkg_kernel_variant_get(ctx));
   printf("device: %s, kernel variant: %s\n", info->name, variant);
   /* GF/core: GFLOPS per CPU-second the process used (lavapipe's and OpenBLAS's threads): on
    * a machine busy with other work it shows what wall-clock GFLOPS hide. */

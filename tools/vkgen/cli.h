@@ -15,7 +15,7 @@
 int vkg_cli_run(int argc, char **argv);      /* vkgen run GRAPH [--set N.P=V]... */
 int vkg_cli_validate(int argc, char **argv); /* vkgen validate GRAPH */
 int vkg_cli_plugins(int argc, char **argv);  /* vkgen plugins [--json] */
-int vkg_cli_devices(int argc, char **argv);  /* vkgen devices */
+int vkg_cli_devices(int argc, char **argv);  /* vkgen devices [--json] */
 int vkg_cli_bench(int argc, char **argv);    /* vkgen bench [...]   (bench.c) */
 
 /* ---- shared by the subcommands (common.c, main.c) ---------------------------------- */

@@ -66,10 +66,13 @@ static const char help_plugins[] =
     "Plugins are loaded from the built-in folder, VKGEN_PLUGIN_PATH, then --plugin-path.\n";
 
 static const char help_devices[] =
-    "usage: vkgen devices\n"
+    "usage: vkgen devices [--json]\n"
     "\n"
     "Lists the Vulkan devices; '*' marks the one 'vkgen run' uses by default\n"
-    "(VKGEN_DEVICE or --device picks another).\n";
+    "(VKGEN_DEVICE or --device picks another). Each device shows its detected features\n"
+    "(float16, subgroup size and operations, cooperative matrix, ...), its driver quirks\n"
+    "and the kernel variant they select (VKGEN_KERNEL_VARIANT=cpu|gpu overrides it).\n"
+    "  --json  the same as a JSON array\n";
 
 static const char help_bench[] =
     "usage: vkgen bench [--quick] [--only TEXT] [--json FILE]\n"

@@ -45,7 +45,7 @@ static const char usage[] =
     "  run GRAPH.yaml      run a graph (--set NODE.PARAM=VALUE, --report FILE.json, --device N)\n"
     "  validate GRAPH.yaml check a graph without touching the GPU\n"
     "  plugins             list node types (--json, --markdown)\n"
-    "  devices             list Vulkan devices, the default marked '*'\n"
+    "  devices [--json]    list Vulkan devices (features, quirks), the default marked '*'\n"
     "  bench               kernel benchmarks (GFLOPS next to OpenBLAS)\n"
     "  help COMMAND        help on a command\n"
     "\n"

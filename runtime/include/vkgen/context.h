@@ -57,6 +57,56 @@ typedef enum vkg_device_kind {
   VKG_DEVICE_CPU
 } vkg_device_kind;
 
+/* Device features kernels may choose variants by (vkg_device_caps.features). Derived from the
+ * Vulkan properties, features and extensions by vkg_device_caps_derive (gpu.h). */
+typedef enum vkg_device_feature {
+  VKG_FEAT_FLOAT16 = 1u << 0,              /* shaderFloat16: f16 arithmetic in shaders */
+  VKG_FEAT_STORAGE16 = 1u << 1,            /* storageBuffer16BitAccess: f16/i16 in storage buffers */
+  VKG_FEAT_INT64 = 1u << 2,                /* shaderInt64 */
+  VKG_FEAT_SUBGROUP_BASIC = 1u << 3,       /* subgroup operations in compute shaders: basic */
+  VKG_FEAT_SUBGROUP_ARITHMETIC = 1u << 4,  /*   ... arithmetic (subgroupAdd, subgroupMax, ...) */
+  VKG_FEAT_SUBGROUP_BALLOT = 1u << 5,      /*   ... ballot */
+  VKG_FEAT_SUBGROUP_SHUFFLE = 1u << 6,     /*   ... shuffle */
+  VKG_FEAT_SUBGROUP_SIZE_CONTROL = 1u << 7, /* subgroupSizeControl (1.3 or VK_EXT_subgroup_size_control) */
+  VKG_FEAT_COOPMAT_KHR = 1u << 8,          /* VK_KHR_cooperative_matrix */
+  VKG_FEAT_COOPMAT_NV = 1u << 9,           /* VK_NV_cooperative_matrix */
+  VKG_FEAT_PUSH_DESCRIPTOR = 1u << 10,     /* VK_KHR_push_descriptor */
+  VKG_FEAT_TIMESTAMPS = 1u << 11           /* compute-queue timestamps */
+} vkg_device_feature;
+#define VKG_FEAT_COUNT 12
+
+/* Known driver behaviour that changes which code is right or fast, set from the driver ID (and
+ * vendor) and version by vkg_device_caps_derive; each is documented in docs/architecture.md. */
+typedef enum vkg_device_quirk {
+  /* llvmpipe/lavapipe: each shared-memory (and storage) load is a scalar loop over the SIMD lanes,
+   * so shared-memory tiling is slower than texel reads; kernels take the texel variant */
+  VKG_QUIRK_SLOW_SHARED_MEMORY = 1u << 0,
+  /* lavapipe: every texelFetch is a per-lane function call (Mesa 22.3 lp_bld_nir_soa.c); the texel GEMM
+   * amortizes it with register blocks (gemm_engine.c) */
+  VKG_QUIRK_TEXEL_FETCH_COST = 1u << 1,
+  /* lavapipe (measured on Mesa 22.3): vkCmdPushDescriptorSetKHR ignores dstArrayElement, so array
+   * elements must be pushed in one write; vkgen layouts have one descriptor per binding (dispatch.c) */
+  VKG_QUIRK_PUSH_DESCRIPTOR_IGNORES_ARRAY_ELEMENT = 1u << 2,
+  /* llvmpipe ends a shader loop after 65535 iterations: kernels bound their per-invocation loops
+   * (VKG_K_CHUNK in kernels/klib_internal.h) */
+  VKG_QUIRK_LOOP_ITERATION_LIMIT = 1u << 3,
+  /* Qualcomm proprietary driver before Vulkan 1.0.66 cannot share a created pipeline through the
+   * pipeline cache (ncnn's bug_corrupted_online_pipeline_cache): the on-disk cache is not used */
+  VKG_QUIRK_CORRUPT_PIPELINE_CACHE = 1u << 4
+} vkg_device_quirk;
+#define VKG_QUIRK_COUNT 5
+
+typedef struct vkg_device_caps {
+  uint32_t features;        /* vkg_device_feature bits */
+  uint32_t quirks;          /* vkg_device_quirk bits */
+  uint32_t driver_id;       /* VkDriverId; 0 when the device is older than Vulkan 1.2 */
+  uint32_t driver_version;  /* VkPhysicalDeviceProperties.driverVersion (vendor encoded) */
+  uint32_t subgroup_size;   /* default subgroup size */
+  uint32_t min_subgroup_size, max_subgroup_size; /* with subgroup size control; else both subgroup_size */
+  uint32_t max_shared_memory;                    /* maxComputeSharedMemorySize, bytes */
+  uint32_t max_workgroup_invocations;
+} vkg_device_caps;
+
 typedef struct vkg_device_info {
   int index;                   /* index among vkEnumeratePhysicalDevices */
   char name[256];
@@ -73,6 +123,7 @@ typedef struct vkg_device_info {
   int has_int64;
   int has_cooperative_matrix;
   int has_timestamps;
+  vkg_device_caps caps;        /* feature mask, quirks and the numbers variant choice uses */
 } vkg_device_info;
 
 VKG_EXPORT const vkg_device_info *vkg_ctx_device_info(const vkg_ctx *ctx);

@@ -71,6 +71,11 @@ VKG_EXPORT vkg_status vkg_dispatch_tensors(vkg_ctx *ctx, vkg_pipeline *p, vkg_te
                                            const void *push, uint32_t push_bytes, uint32_t groups_x,
                                            uint32_t groups_y, uint32_t groups_z);
 
+/* Names of one vkg_device_feature / vkg_device_quirk bit (context.h): "float16",
+ * "slow_shared_memory", ...; NULL for a bit that is not one. */
+VKG_EXPORT const char *vkg_device_feature_name(uint32_t bit);
+VKG_EXPORT const char *vkg_device_quirk_name(uint32_t bit);
+
 /* Device limits kernels need to size their grids. */
 VKG_EXPORT uint32_t vkg_max_groups(const vkg_ctx *ctx, int axis); /* maxComputeWorkGroupCount[axis] */
 

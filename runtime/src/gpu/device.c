@@ -189,17 +189,31 @@ static void fill_info(VkPhysicalDevice pd, int index, vkg_device_info *info) {
   info->max_workgroup_invocations = p.limits.maxComputeWorkGroupInvocations;
   info->max_shared_memory = p.limits.maxComputeSharedMemorySize;
 
-  VkPhysicalDeviceSubgroupProperties sg = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  vkg_device_query q;
+  memset(&q, 0, sizeof q);
+  q.props = p;
+  q.subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
+  q.sg_control.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES;
   VkPhysicalDeviceDriverProperties drv = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
-  VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &sg};
+  VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &q.subgroup};
   int has_drv = p.apiVersion >= VK_API_VERSION_1_2;
-  if (has_drv) sg.pNext = &drv;
+  int has_sgc = p.apiVersion >= VK_API_VERSION_1_3 || has_device_ext(pd, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+  void **tail = &q.subgroup.pNext;
+  if (has_drv) {
+    *tail = &drv;
+    tail = &drv.pNext;
+  }
+  if (has_sgc) *tail = &q.sg_control;
   if (p.apiVersion >= VK_API_VERSION_1_1) vkGetPhysicalDeviceProperties2(pd, &p2);
-  info->subgroup_size = sg.subgroupSize;
-  if (has_drv)
+  q.subgroup.pNext = NULL;
+  q.sg_control.pNext = NULL;
+  info->subgroup_size = q.subgroup.subgroupSize;
+  if (has_drv) {
+    q.driver_id = (uint32_t)drv.driverID;
     snprintf(info->driver, sizeof info->driver, "%.127s %.127s", drv.driverName, drv.driverInfo);
-  else
+  } else {
     snprintf(info->driver, sizeof info->driver, "driver version 0x%x", p.driverVersion);
+  }
 
   VkPhysicalDeviceMemoryProperties mp;
   vkGetPhysicalDeviceMemoryProperties(pd, &mp);
@@ -220,20 +234,39 @@ static void fill_info(VkPhysicalDevice pd, int index, vkg_device_info *info) {
   VkPhysicalDeviceFeatures2 f2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   VkPhysicalDeviceVulkan11Features f11 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
   VkPhysicalDeviceVulkan12Features f12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDeviceVulkan13Features f13 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
+  VkPhysicalDeviceSubgroupSizeControlFeatures fsgc = {
+      .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES};
   VkPhysicalDevice16BitStorageFeatures s16 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
   if (p.apiVersion >= VK_API_VERSION_1_2) {
     f2.pNext = &f11;
     f11.pNext = &f12;
+    if (p.apiVersion >= VK_API_VERSION_1_3) f12.pNext = &f13;
+    else if (has_sgc) f12.pNext = &fsgc;
   } else {
     f2.pNext = &s16;
+    if (has_sgc) s16.pNext = &fsgc;
   }
   if (p.apiVersion >= VK_API_VERSION_1_1) vkGetPhysicalDeviceFeatures2(pd, &f2);
-  info->has_int64 = f2.features.shaderInt64 != 0;
-  if (p.apiVersion >= VK_API_VERSION_1_2)
-    info->has_float16 = f12.shaderFloat16 && f11.storageBuffer16BitAccess;
+  q.shader_int64 = f2.features.shaderInt64 != 0;
+  if (p.apiVersion >= VK_API_VERSION_1_2) {
+    q.shader_float16 = f12.shaderFloat16 != 0;
+    q.storage_buffer16 = f11.storageBuffer16BitAccess != 0;
+  } else {
+    q.storage_buffer16 = s16.storageBuffer16BitAccess != 0;
+  }
+  q.subgroup_size_control = p.apiVersion >= VK_API_VERSION_1_3 ? f13.subgroupSizeControl != 0 : fsgc.subgroupSizeControl != 0;
+  q.ext_push_descriptor = has_device_ext(pd, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+  q.ext_cooperative_matrix_khr = has_device_ext(pd, "VK_KHR_cooperative_matrix");
+  q.ext_cooperative_matrix_nv = has_device_ext(pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
   uint32_t fam = 0, ts_bits = 0;
-  if (compute_family(pd, &fam, &ts_bits)) info->has_timestamps = ts_bits > 0 && p.limits.timestampPeriod > 0;
-  info->has_cooperative_matrix = 0; /* not enabled by this runtime yet */
+  if (compute_family(pd, &fam, &ts_bits)) q.timestamp_bits = ts_bits;
+  vkg_device_caps_derive(&q, &info->caps);
+  info->has_int64 = (info->caps.features & VKG_FEAT_INT64) != 0;
+  info->has_float16 = (info->caps.features & (VKG_FEAT_FLOAT16 | VKG_FEAT_STORAGE16)) == (VKG_FEAT_FLOAT16 | VKG_FEAT_STORAGE16);
+  info->has_timestamps = (info->caps.features & VKG_FEAT_TIMESTAMPS) != 0;
+  /* detected, not enabled: no kernel uses cooperative matrices yet */
+  info->has_cooperative_matrix = (info->caps.features & (VKG_FEAT_COOPMAT_KHR | VKG_FEAT_COOPMAT_NV)) != 0;
 }
 
 static int kind_rank(vkg_device_kind k) {

@@ -44,6 +44,8 @@ vkg_status vkg_dispatch(vkg_ctx *ctx, vkg_pipeline *p, const vkg_binding *binds,
     w[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
     w[i].dstSet = set;
     w[i].dstBinding = (uint32_t)i;
+    /* one descriptor per binding, never an array: lavapipe ignores dstArrayElement in pushed writes
+     * (VKG_QUIRK_PUSH_DESCRIPTOR_IGNORES_ARRAY_ELEMENT), and layouts here have no arrays at all */
     w[i].descriptorCount = 1;
     if (p->bind[i] == VKG_BIND_TEXEL) {
       if (off % 16 || off % lim->minTexelBufferOffsetAlignment)

@@ -136,6 +136,22 @@ typedef struct vkg_gpu {
   uint64_t submits, dispatches;
 } vkg_gpu;
 
+/* What vkg_device_caps_derive reads: copies of the Vulkan query results (pNext ignored), so a
+ * test can describe a device this machine does not have. */
+typedef struct vkg_device_query {
+  VkPhysicalDeviceProperties props;
+  uint32_t driver_id;                             /* VkPhysicalDeviceDriverProperties.driverID; 0 before 1.2 */
+  VkPhysicalDeviceSubgroupProperties subgroup;
+  int subgroup_size_control;                      /* the feature (1.3 or VK_EXT_subgroup_size_control) */
+  VkPhysicalDeviceSubgroupSizeControlProperties sg_control;
+  int shader_float16, storage_buffer16, shader_int64;
+  int ext_push_descriptor, ext_cooperative_matrix_khr, ext_cooperative_matrix_nv;
+  uint32_t timestamp_bits;                        /* of the compute queue family */
+} vkg_device_query;
+
+/* device_caps.c: the feature mask and quirk flags of a device (pure; exported for the unit test). */
+VKG_EXPORT void vkg_device_caps_derive(const vkg_device_query *q, vkg_device_caps *out);
+
 /* device.c */
 vkg_status vkg_vk_fail(vkg_ctx *ctx, VkResult r, const char *fmt, ...) VKG_PRINTF(3, 4);
 const char *vkg_vk_result_name(VkResult r);

@@ -36,6 +36,7 @@ static int same_code(const vkg_pipeline *p, const vkg_kernel_desc *desc, uint64_
 
 static int cache_path(vkg_ctx *ctx, char *buf, size_t n) {
   if (!ctx->cache_dir || !ctx->cache_dir[0]) return 0;
+  if (ctx->gpu->info.caps.quirks & VKG_QUIRK_CORRUPT_PIPELINE_CACHE) return 0; /* no cache data read or written */
   VkPhysicalDeviceIDProperties id = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES};
   VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &id};
   vkGetPhysicalDeviceProperties2(ctx->gpu->phys, &p2);

@@ -4,14 +4,25 @@
 
 #include "kernels/kernels_internal.h"
 
+vkg_kernel_variant vkg_kernel_variant_select(const vkg_device_caps *caps, vkg_device_kind kind) {
+  if (!caps) return VKG_VARIANT_TILED;
+  if (caps->quirks & VKG_QUIRK_SLOW_SHARED_MEMORY) return VKG_VARIANT_TEXEL;
+  if (kind == VKG_DEVICE_CPU) return VKG_VARIANT_TEXEL; /* a CPU device vkgen has no quirks for: the same trade */
+  if (caps->max_shared_memory < VKG_TILED_SHARED_BYTES || caps->max_workgroup_invocations < VKG_TILED_INVOCATIONS)
+    return VKG_VARIANT_TEXEL;
+  return VKG_VARIANT_TILED;
+}
+
 vkg_kernel_variant vkg_kernel_variant_get(vkg_ctx *ctx) {
   const char *env = getenv("VKGEN_KERNEL_VARIANT");
   if (env && strcmp(env, "gpu") == 0) return VKG_VARIANT_GPU;
   if (env && strcmp(env, "cpu") == 0) return VKG_VARIANT_CPU;
   if (vkg_ctx_open_device(ctx) != VKG_OK) return VKG_VARIANT_GPU; /* the caller's next call reports it */
   const vkg_device_info *info = vkg_ctx_device_info(ctx);
-  return (info && info->kind == VKG_DEVICE_CPU) ? VKG_VARIANT_CPU : VKG_VARIANT_GPU;
+  return info ? vkg_kernel_variant_select(&info->caps, info->kind) : VKG_VARIANT_GPU;
 }
+
+const char *vkg_kernel_variant_name(vkg_kernel_variant v) { return v == VKG_VARIANT_TEXEL ? "cpu (texel)" : "gpu (tiled)"; }
 
 vkg_status vkg_kernel_pipeline(vkg_ctx *ctx, const char *name, const uint32_t *spirv, size_t spirv_bytes,
                                const char *binds, uint32_t push_bytes, const uint32_t *spec, int nspec,
