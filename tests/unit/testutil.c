@@ -1,5 +1,7 @@
 #include "testutil.h"
 
+#include "optable.h" /* the shared data generator and error measure */
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,27 +29,11 @@ void vkg_test_ctx_destroy(vkg_ctx *ctx) {
 }
 
 void vkg_test_fill_uniform(float *x, size_t n, unsigned seed, float lo, float hi) {
-  uint64_t s = 0x9E3779B97F4A7C15ull * (seed + 1);
-  for (size_t i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    x[i] = lo + (hi - lo) * (float)((s >> 40) * (1.0 / 16777216.0));
-  }
+  vkg_op_fill_uniform(x, n, seed, lo, hi);
 }
 
 double vkg_test_rel_err(const float *a, const float *b, size_t n, double atol, double rtol, size_t *worst) {
-  double m = 0;
-  size_t wi = 0;
-  for (size_t i = 0; i < n; i++) {
-    double e = fabs((double)a[i] - (double)b[i]) / (atol + rtol * fabs((double)b[i]));
-    if (!(e <= m)) { /* catches NaN */
-      m = isnan(e) ? INFINITY : e;
-      wi = i;
-    }
-  }
-  if (worst) *worst = wi;
-  return m;
+  return vkg_op_rel_err(a, b, n, atol, rtol, worst);
 }
 
 int vkg_test_run_suite(Suite *s) {
