@@ -14,8 +14,13 @@ static void run_permute(vkg_op_h *h) {
   int64_t shape[6], ys[6];
   for (int i = 0; i < nd; i++) shape[i] = c[1 + i], perm[i] = (int)c[7 + i];
   for (int i = 0; i < nd; i++) ys[i] = shape[perm[i]];
-  ot_desc(h, "permute rank %d [%lld, %lld, ...] perm (%d, %d, ...)", nd, (long long)shape[0],
-          (long long)(nd > 1 ? shape[1] : 0), perm[0], nd > 1 ? perm[1] : 0);
+  char sd[96], pd[96];
+  size_t a = 0, b = 0;
+  for (int i = 0; i < nd; i++) {
+    a += (size_t)snprintf(sd + a, sizeof sd - a, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    b += (size_t)snprintf(pd + b, sizeof pd - b, "%s%d", i ? ", " : "", perm[i]);
+  }
+  ot_desc(h, "permute [%s] by (%s)", sd, pd);
   float *hx;
   vkg_tensor *x = ot_rand_t(h, nd, shape, 70, -1, 1, &hx), *y = ot_f32(h, nd, ys, NULL);
   size_t n = (size_t)vkg_tensor_numel(x);

@@ -247,6 +247,8 @@ static void json_str(FILE *f, const char *s) {
 }
 
 int vkg_cli_bench(int argc, char **argv) {
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--ops") || !strcmp(argv[i], "--list")) return vkg_cli_bench_ops(argc, argv);
   int quick = 0;
   const char *json = NULL, *only = NULL;
   for (int i = 1; i < argc; i++) {
@@ -261,7 +263,7 @@ int vkg_cli_bench(int argc, char **argv) {
       if (k < 0) return 2;
       only = v;
     } else {
-      return vkg_cli_usage("bench", "unknown option '%s' (options: --quick, --json FILE, --only TEXT)", argv[i]);
+      return vkg_cli_usage("bench", "unknown option '%s' (options: --quick, --json FILE, --only TEXT; --ops [FILTER], --reps N, --list)", argv[i]);
     }
   }
   vkg_ctx *ctx = vkg_ctx_create(NULL);

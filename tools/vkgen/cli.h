@@ -17,6 +17,7 @@ int vkg_cli_validate(int argc, char **argv); /* vkgen validate GRAPH */
 int vkg_cli_plugins(int argc, char **argv);  /* vkgen plugins [--json] */
 int vkg_cli_devices(int argc, char **argv);  /* vkgen devices [--json] */
 int vkg_cli_bench(int argc, char **argv);    /* vkgen bench [...]   (bench.c) */
+int vkg_cli_bench_ops(int argc, char **argv); /* vkgen bench --ops [FILTER] (the kernel op table) */
 
 /* ---- shared by the subcommands (common.c, main.c) ---------------------------------- */
 

@@ -76,12 +76,19 @@ static const char help_devices[] =
 
 static const char help_bench[] =
     "usage: vkgen bench [--quick] [--only TEXT] [--json FILE]\n"
+    "       vkgen bench --ops [FILTER] [--reps N] [--json FILE]\n"
+    "       vkgen bench --list [--ops FILTER]\n"
     "\n"
     "GFLOPS of the GEMM and convolution kernels on the device, next to OpenBLAS on the host\n"
     "on the same shapes.\n"
     "  --quick      the first two cases only, shorter timing\n"
     "  --only TEXT  only the cases whose name contains TEXT\n"
-    "  --json FILE  also write the results as JSON\n";
+    "  --json FILE  also write the results as JSON\n"
+    "With --ops: every row of the kernel op table (the shapes the kernel tests check against\n"
+    "their references) whose 'family/op: description' contains FILTER, timed after a warm-up:\n"
+    "milliseconds per run, GFLOPS and GB/s where the row states its work.\n"
+    "  --reps N     timed runs per row (default 5)\n"
+    "  --list       the matching rows, not run\n";
 
 const char *vkg_cli_help_text(const char *cmd) {
   if (!strcmp(cmd, "run")) return help_run;
