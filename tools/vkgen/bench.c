@@ -237,15 +237,6 @@ done:
   return st;
 }
 
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') fputc('\\', f);
-    if ((unsigned char)*s >= 0x20) fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
 int vkg_cli_bench(int argc, char **argv) {
   for (int i = 1; i < argc; i++)
     if (!strcmp(argv[i], "--ops") || !strcmp(argv[i], "--list")) return vkg_cli_bench_ops(argc, argv);
@@ -311,16 +302,16 @@ int vkg_cli_bench(int argc, char **argv) {
       rc = 1;
     } else {
       fprintf(f, "{\"device\": ");
-      json_str(f, info->name);
+      vkg_cli_json_str(f, info->name);
       fprintf(f, ", \"variant\": ");
-      json_str(f, variant);
+      vkg_cli_json_str(f, variant);
       fprintf(f, ", \"cases\": [");
       int first = 1;
       for (int i = 0; i < ncases; i++) {
         if (!ran[i]) continue;
         const bench_result *r = &res[i];
         fprintf(f, "%s\n  {\"name\": ", first ? "" : ",");
-        json_str(f, cases[i].name);
+        vkg_cli_json_str(f, cases[i].name);
         fprintf(f,
                 ", \"gflop\": %.4f, \"vkgen_ms\": %.3f, \"vkgen_gflops\": %.2f, \"openblas_ms\": %.3f, "
                 "\"openblas_gflops\": %.2f, \"ratio\": %.3f, \"vkgen_cpu_ms\": %.3f, \"openblas_cpu_ms\": %.3f, "

@@ -11,17 +11,6 @@
 #include "cli.h"
 #include "optable.h"
 
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
-  }
-  fputc('"', f);
-}
-
 int vkg_cli_bench_ops(int argc, char **argv) {
   const char *filter = NULL, *json = NULL;
   int reps = 5, list = 0;
@@ -71,7 +60,7 @@ int vkg_cli_bench_ops(int argc, char **argv) {
       return 1;
     }
     fprintf(jf, "{\"device\": ");
-    json_str(jf, vkg_ctx_device_info(ctx)->name);
+    vkg_cli_json_str(jf, vkg_ctx_device_info(ctx)->name);
     fprintf(jf, ", \"reps\": %d, \"rows\": [", reps);
   }
   if (!list) {
@@ -105,11 +94,11 @@ int vkg_cli_bench_ops(int argc, char **argv) {
     fflush(stdout);
     if (jf) {
       fprintf(jf, "%s\n  {\"family\": ", matched > 1 ? "," : "");
-      json_str(jf, rows[r].family);
+      vkg_cli_json_str(jf, rows[r].family);
       fprintf(jf, ", \"op\": ");
-      json_str(jf, rows[r].op);
+      vkg_cli_json_str(jf, rows[r].op);
       fprintf(jf, ", \"row\": ");
-      json_str(jf, res.desc);
+      vkg_cli_json_str(jf, res.desc);
       fprintf(jf, ", \"ms\": %.4f, \"flops\": %.6g, \"bytes\": %.6g, \"timed_calls\": %d}", ms, res.flops, res.bytes,
               res.timed);
     }

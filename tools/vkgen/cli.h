@@ -18,6 +18,8 @@ int vkg_cli_plugins(int argc, char **argv);  /* vkgen plugins [--json] */
 int vkg_cli_devices(int argc, char **argv);  /* vkgen devices [--json] */
 int vkg_cli_bench(int argc, char **argv);    /* vkgen bench [...]   (bench.c) */
 int vkg_cli_bench_ops(int argc, char **argv); /* vkgen bench --ops [FILTER] (the kernel op table) */
+/* s as a JSON string literal (quotes, backslashes and control characters escaped) */
+void vkg_cli_json_str(FILE *f, const char *s);
 
 /* ---- shared by the subcommands (common.c, main.c) ---------------------------------- */
 

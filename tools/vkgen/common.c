@@ -176,3 +176,14 @@ int vkg_cli_load_plugins(vkg_ctx *ctx, const char *extra, vkg_registry **out) {
   *out = reg;
   return 0;
 }
+
+void vkg_cli_json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c < 0x20) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}

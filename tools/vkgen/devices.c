@@ -29,17 +29,6 @@ static const char *kind_key(vkg_device_kind k) {
   }
 }
 
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
-  }
-  fputc('"', f);
-}
-
 /* names of the set bits, separated by sep (text) or as JSON strings */
 static void bit_names(FILE *f, uint32_t mask, int nbits, const char *(*name)(uint32_t), int json) {
   int first = 1;
@@ -47,7 +36,7 @@ static void bit_names(FILE *f, uint32_t mask, int nbits, const char *(*name)(uin
     uint32_t bit = 1u << b;
     if (!(mask & bit) || !name(bit)) continue;
     if (!first) fputs(json ? ", " : " ", f);
-    if (json) json_str(f, name(bit));
+    if (json) vkg_cli_json_str(f, name(bit));
     else fputs(name(bit), f);
     first = 0;
   }
@@ -75,10 +64,10 @@ static void print_text(const vkg_device_info *d, int def) {
 static void print_json(const vkg_device_info *d, int def, int last) {
   const vkg_device_caps *c = &d->caps;
   printf("  {\"index\": %d, \"default\": %s, \"name\": ", d->index, d->index == def ? "true" : "false");
-  json_str(stdout, d->name);
+  vkg_cli_json_str(stdout, d->name);
   printf(", \"kind\": \"%s\", \"api_version\": \"%u.%u.%u\", \"driver\": ", kind_key(d->kind),
          (d->api_version >> 22) & 0x7fu, (d->api_version >> 12) & 0x3ffu, d->api_version & 0xfffu);
-  json_str(stdout, d->driver);
+  vkg_cli_json_str(stdout, d->driver);
   printf(", \"driver_id\": %u, \"driver_version\": %u, \"device_local_bytes\": %" PRIu64 ",\n", c->driver_id,
          c->driver_version, d->device_local_bytes);
   printf("   \"subgroup_size\": %u, \"min_subgroup_size\": %u, \"max_subgroup_size\": %u, \"max_shared_memory\": %u, "
