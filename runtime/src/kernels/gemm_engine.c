@@ -1,9 +1,12 @@
 /* The GEMM engine: one entry (vkg_gemm_run) for matmul, linear and the convolutions, with
- * two variants picked per device (see kernels/common.h):
- *  - CPU devices: gemm_texel, register-blocked, operands read as vec4 texels. Operands that
- *    are not vec4-aligned along their contiguous axis (transposes, K % 4 != 0) are first
- *    packed by gemm_pack into dense zero-padded copies.
- *  - GPUs: gemm_tiled, shared-memory tiles, operands read through strides (no packing). */
+ * two variants picked per device from its features and quirks (vkg_kernel_variant_select in
+ * kernels/common.h):
+ *  - texel (VKG_VARIANT_TEXEL: slow shared memory, e.g. lavapipe, or any CPU device): gemm_texel,
+ *    register-blocked (VKG_QUIRK_TEXEL_FETCH_COST: each fetch feeds a block), operands read as
+ *    vec4 texels. Operands that are not vec4-aligned along their contiguous axis (transposes,
+ *    K % 4 != 0) are first packed by gemm_pack into dense zero-padded copies.
+ *  - tiled (VKG_VARIANT_TILED, GPUs): gemm_tiled, shared-memory tiles, operands read through
+ *    strides (no packing). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +74,7 @@ static texel_cfg texel_config(void) {
 }
 
 uint32_t vkg_gemm_tile_cols(vkg_ctx *ctx) {
-  if (vkg_kernel_variant_get(ctx) == VKG_VARIANT_GPU) return 64;
+  if (vkg_kernel_variant_get(ctx) == VKG_VARIANT_TILED) return 64;
   texel_cfg c = texel_config();
   return c.lx * c.rn4 * 4;
 }
@@ -228,7 +231,7 @@ vkg_status vkg_gemm_run(vkg_ctx *ctx, const char *kernel, uint64_t M, uint64_t N
     /* An empty sum: the kernels still run (with a zero-padded K of 4 would be wrong), so
      * use the tiled variant, whose K loop simply does not execute. */
     st = run_tiled(ctx, M, N, K, Z, a, b, c);
-  } else if (vkg_kernel_variant_get(ctx) == VKG_VARIANT_GPU) {
+  } else if (vkg_kernel_variant_get(ctx) == VKG_VARIANT_TILED) {
     st = run_tiled(ctx, M, N, K, Z, a, b, c);
   } else {
     texel_cfg cfg = texel_config();
