@@ -177,19 +177,26 @@ static const vkg_port_desc p_two[] = {{"first", "f32", "floats", 0}, {"second", 
 
 #define NP(a) (int)(sizeof a / sizeof a[0])
 static const vkg_node_type fz_types[] = {
-    {"src", "source", VKG_NODE_SOURCE, 0, NULL, 1, p_out_any, NP(src_params), src_params, fz_create, src_infer, NULL,
-     fz_run, NULL, fz_destroy, NULL, NULL},
-    {"map", "map", 0, 2, p_map_in, 2, p_map_out, NP(map_params), map_params, fz_create, map_infer, NULL, fz_run, NULL,
-     fz_destroy, NULL, NULL},
-    {"bad", "bad infer", 0, 1, p_x_any, 1, p_y_f32, NP(bad_params), bad_params, NULL, bad_infer, NULL, fz_run, NULL,
-     NULL, NULL, NULL},
-    {"acc", "accumulator", VKG_NODE_ACCUMULATOR, 1, p_x_any, 1, p_mean, 0, NULL, NULL, acc_infer, NULL, fz_run,
-     fz_finish, NULL, NULL, NULL},
-    {"sink", "sink", VKG_NODE_SINK, 1, p_images, 0, NULL, NP(sink_params), sink_params, fz_create, sink_infer, NULL,
-     fz_run, NULL, fz_destroy, NULL, NULL},
-    {"two", "two outputs", VKG_NODE_SOURCE, 0, NULL, 2, p_two, 0, NULL, NULL, two_infer, NULL, fz_run, NULL, NULL, NULL, NULL},
+    {.name = "src", .doc = "source", .flags = VKG_NODE_SOURCE, .noutputs = 1, .outputs = p_out_any,
+     .nparams = NP(src_params), .params = src_params, .create = fz_create, .infer = src_infer, .run = fz_run,
+     .destroy = fz_destroy},
+    {.name = "map", .doc = "map", .ninputs = 2, .inputs = p_map_in, .noutputs = 2, .outputs = p_map_out,
+     .nparams = NP(map_params), .params = map_params, .create = fz_create, .infer = map_infer, .run = fz_run,
+     .destroy = fz_destroy},
+    {.name = "bad", .doc = "bad infer", .ninputs = 1, .inputs = p_x_any, .noutputs = 1, .outputs = p_y_f32,
+     .nparams = NP(bad_params), .params = bad_params, .infer = bad_infer, .run = fz_run},
+    {.name = "acc", .doc = "accumulator", .flags = VKG_NODE_ACCUMULATOR, .ninputs = 1, .inputs = p_x_any,
+     .noutputs = 1, .outputs = p_mean, .infer = acc_infer, .run = fz_run, .finish = fz_finish},
+    {.name = "sink", .doc = "sink", .flags = VKG_NODE_SINK, .ninputs = 1, .inputs = p_images,
+     .nparams = NP(sink_params), .params = sink_params, .create = fz_create, .infer = sink_infer, .run = fz_run,
+     .destroy = fz_destroy},
+    {.name = "two", .doc = "two outputs", .flags = VKG_NODE_SOURCE, .noutputs = 2, .outputs = p_two,
+     .infer = two_infer, .run = fz_run},
 };
-static const vkg_plugin_desc fz_plugin = {VKG_ABI_VERSION, "fz", "1.0", "graph fuzzer plugin", NP(fz_types), fz_types};
+static const vkg_plugin_desc fz_plugin = {
+    VKG_PLUGIN_ABI,
+    .name = "fz", .version = "1.0", .doc = "graph fuzzer plugin", .ntypes = NP(fz_types), .types = fz_types,
+};
 
 #define MAX_SETS 8
 
