@@ -117,6 +117,21 @@ static vkg_status acc_infer(vkg_node *node, void *state, const vkg_tensor_info *
 
 static vkg_status fz_finish(vkg_node *node, void *state, vkg_tensor **out) { return fz_run(node, state, NULL, out); }
 
+/* fz.cat: first f32, xs any (variadic, optional) → y: reads every entry of in[], refuses
+ * elements whose rank differs from the first (an error at that element). */
+static vkg_status cat_infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out) {
+  (void)state;
+  int n = vkg_node_input_count(node, 1);
+  out[0] = in[0];
+  for (int k = 0; k < n; k++) {
+    if (in[1 + k].shape.ndim != in[0].shape.ndim)
+      return vkg_node_input_error(node, VKG_E_INPUT, 1 + k, "rank %d differs from first's %d", in[1 + k].shape.ndim,
+                                  in[0].shape.ndim);
+  }
+  out[0].dtype = VKG_F32;
+  return VKG_OK;
+}
+
 /* fz.sink: images f32|f16|u8 →; fz.two: → first, second (no params) */
 static vkg_status sink_infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out) {
   (void)state;
@@ -174,6 +189,8 @@ static const vkg_port_desc p_y_f32[] = {{"y", "f32", "output", 0}};
 static const vkg_port_desc p_mean[] = {{"mean", "f32", "the mean", 0}};
 static const vkg_port_desc p_images[] = {{"images", "f32|f16|u8", "images", 0}};
 static const vkg_port_desc p_two[] = {{"first", "f32", "floats", 0}, {"second", "u8", "bytes", 0}};
+static const vkg_port_desc p_cat[] = {{"first", "f32", "floats", 0},
+                                      {"xs", "any", "more", VKG_PORT_VARIADIC | VKG_PORT_OPTIONAL}};
 
 #define NP(a) (int)(sizeof a / sizeof a[0])
 static const vkg_node_type fz_types[] = {
@@ -192,6 +209,8 @@ static const vkg_node_type fz_types[] = {
      .destroy = fz_destroy},
     {.name = "two", .doc = "two outputs", .flags = VKG_NODE_SOURCE, .noutputs = 2, .outputs = p_two,
      .infer = two_infer, .run = fz_run},
+    {.name = "cat", .doc = "variadic", .ninputs = 2, .inputs = p_cat, .noutputs = 1, .outputs = p_y_f32,
+     .infer = cat_infer, .run = fz_run},
 };
 static const vkg_plugin_desc fz_plugin = {
     VKG_PLUGIN_ABI,
