@@ -17,6 +17,14 @@ extern "C" {
 VKG_EXPORT vkg_status vkg_attention(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
                                     vkg_tensor *out, float scale);
 
+/* The same as vkg_attention (shapes, scale, aliasing), fused: scores, softmax and P @ V per
+ * query without storing the [B*H, Lq, Lk] scores (an online softmax as in FlashAttention:
+ * running max and sum, the accumulator rescaled as keys come). Long key sequences are split
+ * into chunks whose partial results (Dv + 2 floats per query and chunk) are merged after, so
+ * memory grows with Lq * Dv, not Lq * Lk. D up to 49152. */
+VKG_EXPORT vkg_status vkg_attention_flash(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k,
+                                          const vkg_tensor *v, vkg_tensor *out, float scale);
+
 /* The same with a causal mask, as minGPT's CausalSelfAttention: query i sits at position
  * p = i + Lk - Lq (the last Lq of Lk positions) and attends to keys j <= p; when p < n_unmasked
  * it also attends to every key j < n_unmasked (minGPT's n_unmasked prefix, 0 for none). */
