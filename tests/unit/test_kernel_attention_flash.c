@@ -94,12 +94,12 @@ START_TEST(test_flash_shapes) {
 }
 END_TEST
 
-/* D = 2000 leaves room for 112 keys per invocation: 300 and 301 keys take 3 chunks whose
- * partial sums are merged by a second kernel. */
+/* D = 4000 leaves room for 236 keys per invocation (4001 with Dv 67: 220): 601 and 500 keys
+ * take 3 chunks whose partial sums are merged by a second kernel. */
 START_TEST(test_flash_chunks) {
   vkg_ctx *ctx = vkg_test_ctx();
-  flash_case(ctx, 1, 1, 5, 300, 2000, 3, 0, 1);
-  flash_case(ctx, 1, 2, 3, 301, 2001, 67, 0, 1);
+  flash_case(ctx, 1, 1, 5, 601, 4000, 3, 0, 1);
+  flash_case(ctx, 1, 2, 3, 500, 4001, 67, 0, 1);
   vkg_test_ctx_destroy(ctx);
 }
 END_TEST

@@ -103,7 +103,7 @@ vkg_status vkg_attention_causal(vkg_ctx *ctx, const vkg_tensor *q, const vkg_ten
 }
 
 /* Output dims per invocation: kl_attn_flash.comp's E. */
-#define FLASH_E 64
+#define FLASH_E 256
 /* Loop iterations one invocation may spend (lavapipe stops at 65535; see VKG_K_CHUNK). */
 #define FLASH_ITERS 60000
 
@@ -117,10 +117,10 @@ vkg_status vkg_attention_flash(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tens
   if (dq > 6 * VKG_K_CHUNK)
     return vkg_error(ctx, VKG_E_INPUT, "%s: D %lld is over the limit %d", kn, (long long)dq, 6 * VKG_K_CHUNK);
   if (!(scale > 0)) scale = (float)(1.0 / sqrt((double)(dq ? dq : 1)));
-  /* keys per invocation: blocks of 4 keys, each 4 dot loops of D / 4 (+ tail) and one pass
-   * over up to FLASH_E accumulators, within the loop budget */
+  /* keys per invocation: blocks of 4 keys, each one loop of D / 4 (+ tail) and one pass over
+   * up to FLASH_E accumulators, within the loop budget */
   int64_t ne = dv < FLASH_E ? dv : FLASH_E;
-  int64_t per_block = 4 * ((dq + 3) / 4 + 3) + ne + 2;
+  int64_t per_block = (dq + 3) / 4 + 3 + ne + 2;
   int64_t blocks = (FLASH_ITERS - 2 * ne - 16) / per_block;
   int64_t chunk = 4 * (blocks > 1 ? blocks : 1);
   int64_t nch = (lk + chunk - 1) / chunk, neb = (dv + FLASH_E - 1) / FLASH_E, rows = bh * lq;
@@ -136,12 +136,26 @@ vkg_status vkg_attention_flash(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tens
     if ((st = vkg_tensor_create(ctx, VKG_F32, &ps, &part)) != VKG_OK) return st;
   }
   struct {
-    uint32_t n, rows, lq, lk, d, dv, chunk, nch, part;
+    uint32_t rows, lq, lk, d, dv, chunk, nch, part;
     float scale;
-  } p1 = {(uint32_t)n, (uint32_t)rows, (uint32_t)lq, (uint32_t)lk, (uint32_t)dq, (uint32_t)dv, (uint32_t)chunk,
-          (uint32_t)nch, nch > 1, scale};
-  const vkg_tensor *t1[4] = {q, k, v, part ? part : out};
-  st = VKG_K_LAUNCH(ctx, kl_attn_flash, t1, 4, &p1, p1.n);
+  } p1 = {(uint32_t)rows, (uint32_t)lq, (uint32_t)lk, (uint32_t)dq, (uint32_t)dv, (uint32_t)chunk, (uint32_t)nch,
+          nch > 1, scale};
+  /* x: 64 queries of one batch*head; y (and z past the device limit): (bh, chunk, e block) */
+  uint64_t gx = (uint64_t)(lq + 63) / 64, gyz = (uint64_t)(bh * nch * neb);
+  uint64_t maxy = vkg_max_groups(ctx, 1);
+  if (maxy == 0 || maxy > 65535) maxy = 65535;
+  uint64_t gy = gyz < maxy ? gyz : maxy, gz = (gyz + gy - 1) / gy;
+  vkg_pipeline *pipe = NULL;
+  if (st == VKG_OK)
+    st = vkg_k_pipeline(ctx, "kl_attn_flash", vkg_spv_kl_attn_flash, sizeof vkg_spv_kl_attn_flash, 4, sizeof p1,
+                        &pipe);
+  if (st == VKG_OK && (gx > vkg_max_groups(ctx, 0) || gz > vkg_max_groups(ctx, 2)))
+    st = vkg_error(ctx, VKG_E_INPUT, "%s: [%lld, %lld, %lld] needs more workgroups than the device has", kn,
+                   (long long)bh, (long long)lq, (long long)lk);
+  if (st == VKG_OK) {
+    vkg_binding b[4] = {{q, 0, 0}, {k, 0, 0}, {v, 0, 0}, {part ? part : out, 0, 0}};
+    st = vkg_dispatch(ctx, pipe, b, 4, &p1, sizeof p1, (uint32_t)gx, (uint32_t)gy, (uint32_t)gz);
+  }
   if (st == VKG_OK && part) {
     struct {
       uint32_t n, dv, nch;
