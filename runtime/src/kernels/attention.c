@@ -102,8 +102,9 @@ vkg_status vkg_attention_causal(vkg_ctx *ctx, const vkg_tensor *q, const vkg_ten
   return attention(ctx, "attention_causal", q, k, v, out, scale, 1, n_unmasked);
 }
 
-/* Output dims per invocation: kl_attn_flash.comp's E. */
-#define FLASH_E 256
+/* Output dims per invocation: kl_attn_flash.comp's E (each of its 2 query rows keeps E
+ * accumulators). */
+#define FLASH_E 128
 /* Loop iterations one invocation may spend (lavapipe stops at 65535; see VKG_K_CHUNK). */
 #define FLASH_ITERS 60000
 
@@ -121,7 +122,7 @@ vkg_status vkg_attention_flash(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tens
    * up to FLASH_E accumulators, within the loop budget */
   int64_t ne = dv < FLASH_E ? dv : FLASH_E;
   int64_t per_block = (dq + 3) / 4 + 3 + ne + 2;
-  int64_t blocks = (FLASH_ITERS - 2 * ne - 16) / per_block;
+  int64_t blocks = (FLASH_ITERS - 4 * ne - 16) / per_block;
   int64_t chunk = 4 * (blocks > 1 ? blocks : 1);
   int64_t nch = (lk + chunk - 1) / chunk, neb = (dv + FLASH_E - 1) / FLASH_E, rows = bh * lq;
   double n = (double)rows * (double)nch * (double)neb;
@@ -140,8 +141,9 @@ vkg_status vkg_attention_flash(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tens
     float scale;
   } p1 = {(uint32_t)rows, (uint32_t)lq, (uint32_t)lk, (uint32_t)dq, (uint32_t)dv, (uint32_t)chunk, (uint32_t)nch,
           nch > 1, scale};
-  /* x: 64 queries of one batch*head; y (and z past the device limit): (bh, chunk, e block) */
-  uint64_t gx = (uint64_t)(lq + 63) / 64, gyz = (uint64_t)(bh * nch * neb);
+  /* x: 128 queries (2 per invocation) of one batch*head; y (and z past the device limit):
+   * (bh, chunk, e block) */
+  uint64_t gx = (uint64_t)(lq + 127) / 128, gyz = (uint64_t)(bh * nch * neb);
   uint64_t maxy = vkg_max_groups(ctx, 1);
   if (maxy == 0 || maxy > 65535) maxy = 65535;
   uint64_t gy = gyz < maxy ? gyz : maxy, gz = (gyz + gy - 1) / gy;

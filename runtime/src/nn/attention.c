@@ -53,11 +53,11 @@ static vkg_status swap12(vkg_ctx *ctx, vkg_tensor *x, int64_t b, int64_t n1, int
 }
 
 /* softmax(scale q k^T) v for q, k, v, o: [B, H, N, D]. Two GEMMs and a softmax over a
- * [B*H, N, N] score tensor: on lavapipe the fastest path at the UNet/VAE sizes, 5-14x the
+ * [B*H, N, N] score tensor: on lavapipe the fastest path at the UNet/VAE sizes, 3-15x the
  * fused vkg_attention_flash and ~10x the three-pass vkg_attention (test_kernel_attention_flash's
- * bench, [B, H, N, D]: [8, 1, 256, 256] 0.056 s vs 0.37 s and 0.66 s; [1, 1, 4096, 64] 0.64 s
- * vs 3.5 s and 6.4 s): the tuned texel GEMM reuses each load across a register block, which
- * one query row per invocation cannot. Where the scores would take more than 256 MiB, the
+ * bench, [B, H, N, D]: [8, 1, 256, 256] 0.058 s vs 0.30 s and 0.67 s; [1, 1, 4096, 64] 0.70 s
+ * vs 2.1 s and 6.3 s): the tuned texel GEMM reuses each load across a larger register block
+ * than the fused kernel's 2 query rows. Where the scores would take more than 256 MiB, the
  * fused kernel takes over: it never stores them (memory ~ B*H*N*D) and is faster than the
  * three-pass kernel at every size measured. */
 static vkg_status sdpa(vkg_ctx *ctx, vkg_tensor *q, vkg_tensor *k, vkg_tensor *v, vkg_tensor *o, float scale) {
