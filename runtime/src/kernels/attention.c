@@ -3,6 +3,7 @@
  * (vkg_attention_flash). */
 #include <math.h>
 
+#include "kernels_internal.h"
 #include "klib_internal.h"
 #include "spv/kl_attn_flash.h"
 #include "spv/kl_attn_flash_merge.h"
@@ -102,11 +103,17 @@ vkg_status vkg_attention_causal(vkg_ctx *ctx, const vkg_tensor *q, const vkg_ten
   return attention(ctx, "attention_causal", q, k, v, out, scale, 1, n_unmasked);
 }
 
-/* Output dims per invocation: kl_attn_flash.comp's E (each of its 2 query rows keeps E
- * accumulators). */
-#define FLASH_E 128
 /* Loop iterations one invocation may spend (lavapipe stops at 65535; see VKG_K_CHUNK). */
 #define FLASH_ITERS 60000
+
+/* kl_attn_flash's (E output dims, R query rows) per invocation, by Dv. Measured on lavapipe
+ * (test_kernel_attention_flash's bench): for Dv <= 64, (64, 4) is 2.4x (128, 2); above, the
+ * wider (128, 2) recomputes the scores for fewer blocks of dims and wins (1.7x (64, 4) at
+ * Dv 256); (256, 1) was slower than (128, 2) at Dv 256 and 512. */
+static void flash_block(int64_t dv, uint32_t *e, uint32_t *r) {
+  *e = dv <= 64 ? 64 : 128;
+  *r = dv <= 64 ? 4 : 2;
+}
 
 vkg_status vkg_attention_flash(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
                                vkg_tensor *out, float scale) {
@@ -120,11 +127,14 @@ vkg_status vkg_attention_flash(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tens
   if (!(scale > 0)) scale = (float)(1.0 / sqrt((double)(dq ? dq : 1)));
   /* keys per invocation: blocks of 4 keys, each one loop of D / 4 (+ tail) and one pass over
    * up to FLASH_E accumulators, within the loop budget */
-  int64_t ne = dv < FLASH_E ? dv : FLASH_E;
+  uint32_t spec[2];
+  flash_block(dv, &spec[0], &spec[1]);
+  int64_t E = spec[0], R = spec[1];
+  int64_t ne = dv < E ? dv : E;
   int64_t per_block = (dq + 3) / 4 + 3 + ne + 2;
-  int64_t blocks = (FLASH_ITERS - 4 * ne - 16) / per_block;
+  int64_t blocks = (FLASH_ITERS - (R + 1) * ne - 16) / per_block;
   int64_t chunk = 4 * (blocks > 1 ? blocks : 1);
-  int64_t nch = (lk + chunk - 1) / chunk, neb = (dv + FLASH_E - 1) / FLASH_E, rows = bh * lq;
+  int64_t nch = (lk + chunk - 1) / chunk, neb = (dv + E - 1) / E, rows = bh * lq;
   double n = (double)rows * (double)nch * (double)neb;
   double part_floats = nch > 1 ? (double)rows * (double)nch * (double)(dv + 2) : 0.0;
   if (n >= 4294967296.0 || part_floats >= 4294967296.0 || (double)bh * (double)lk * (double)(dq > dv ? dq : dv) >=
@@ -141,16 +151,16 @@ vkg_status vkg_attention_flash(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tens
     float scale;
   } p1 = {(uint32_t)rows, (uint32_t)lq, (uint32_t)lk, (uint32_t)dq, (uint32_t)dv, (uint32_t)chunk, (uint32_t)nch,
           nch > 1, scale};
-  /* x: 128 queries (2 per invocation) of one batch*head; y (and z past the device limit):
+  /* x: 64 R queries (R per invocation) of one batch*head; y (and z past the device limit):
    * (bh, chunk, e block) */
-  uint64_t gx = (uint64_t)(lq + 127) / 128, gyz = (uint64_t)(bh * nch * neb);
+  uint64_t gx = (uint64_t)(lq + 64 * R - 1) / (uint64_t)(64 * R), gyz = (uint64_t)(bh * nch * neb);
   uint64_t maxy = vkg_max_groups(ctx, 1);
   if (maxy == 0 || maxy > 65535) maxy = 65535;
   uint64_t gy = gyz < maxy ? gyz : maxy, gz = (gyz + gy - 1) / gy;
   vkg_pipeline *pipe = NULL;
   if (st == VKG_OK)
-    st = vkg_k_pipeline(ctx, "kl_attn_flash", vkg_spv_kl_attn_flash, sizeof vkg_spv_kl_attn_flash, 4, sizeof p1,
-                        &pipe);
+    st = vkg_kernel_pipeline(ctx, "kl_attn_flash", vkg_spv_kl_attn_flash, sizeof vkg_spv_kl_attn_flash, "ssss",
+                             sizeof p1, spec, 2, &pipe);
   if (st == VKG_OK && (gx > vkg_max_groups(ctx, 0) || gz > vkg_max_groups(ctx, 2)))
     st = vkg_error(ctx, VKG_E_INPUT, "%s: [%lld, %lld, %lld] needs more workgroups than the device has", kn,
                    (long long)bh, (long long)lq, (long long)lk);
