@@ -1,10 +1,12 @@
 /* vkg_attention_flash: fused attention with an online softmax. Checked against the plain
  * softmax reference (tests/ref ref_attention, double) and against a plain C version of the
  * same online, chunked algorithm (below), over odd shapes: Lq != Lk, D and Dv not multiples of
- * 4, Dv over one 64-wide output block, key sequences split into several chunks whose partials
- * are merged, large logits. With VKG_BENCH_ATTENTION=1 it also times, in one run, the paths
- * the UNet/VAE attention can take at their sizes (GEMM + softmax + GEMM, the three-pass
- * vkg_attention, the fused kernel). */
+ * 4, Dv over one output block, key sequences split into several chunks whose partials are
+ * merged, large logits; vkg_attention (which now runs the fused kernel) on the same shapes.
+ * With VKG_BENCH_ATTENTION=1 it also times, in one run, the paths attention can take at
+ * UNet/VAE sizes: GEMM + softmax + GEMM (runtime/src/nn/attention.c), the three passes
+ * vkg_attention ran before (scores, softmax, P @ V; vkg_attention_causal with no key masked
+ * runs them still), the fused kernel. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,9 +64,15 @@ static void flash_case(vkg_ctx *ctx, int64_t b, int64_t h, int64_t lq, int64_t l
   float *hq, *hk, *hv;
   vkg_tensor *q = kt_rand(ctx, 4, sq, 41, -range, range, &hq), *k = kt_rand(ctx, 4, sk, 42, -range, range, &hk),
              *v = kt_rand(ctx, 4, sv, 43, -2, 2, &hv), *o = kt_new(ctx, 4, so, NULL);
+  vkg_tensor *o2 = kt_new(ctx, 4, so, NULL);
   VKG_CHECK_OK(ctx, vkg_attention_flash(ctx, q, k, v, o, scale));
+  VKG_CHECK_OK(ctx, vkg_attention(ctx, q, k, v, o2, scale));
   size_t total = (size_t)(b * h * lq * dv);
   float *got = kt_get(ctx, o), *want = malloc(total * sizeof *want), *online = malloc(total * sizeof *online);
+  float *got2 = kt_get(ctx, o2);
+  for (size_t i = 0; i < total; i++) ck_assert_msg(got[i] == got2[i], "vkg_attention differs from the fused kernel");
+  free(got2);
+  vkg_tensor_unref(o2);
   float sc = scale > 0 ? scale : (float)(1 / sqrt((double)dd));
   ref_attention(hq, hk, hv, want, b * h, lq, lk, dd, dv, sc);
   char what[128];
@@ -173,7 +181,10 @@ START_TEST(test_flash_bench) {
       VKG_CHECK_OK(ctx, gemm_path(ctx, q, k, v, o1, scale));
       VKG_CHECK_OK(ctx, vkg_flush(ctx));
       double t1 = now_s();
-      if (s[2] * s[2] * s[0] * s[1] < ((int64_t)1 << 31)) VKG_CHECK_OK(ctx, vkg_attention(ctx, q, k, v, o2, scale));
+      /* the three passes (scores, softmax, P @ V) that vkg_attention ran before it took the fused
+       * kernel: still vkg_attention_causal's, here with every key unmasked (n_unmasked = N) */
+      if (s[2] * s[2] * s[0] * s[1] < ((int64_t)1 << 31))
+        VKG_CHECK_OK(ctx, vkg_attention_causal(ctx, q, k, v, o2, scale, s[2]));
       VKG_CHECK_OK(ctx, vkg_flush(ctx));
       double t2 = now_s();
       VKG_CHECK_OK(ctx, vkg_attention_flash(ctx, q, k, v, o3, scale));

@@ -93,8 +93,17 @@ static vkg_status attention(vkg_ctx *ctx, const char *kn, const vkg_tensor *q, c
   return st;
 }
 
+static vkg_status flash(vkg_ctx *ctx, const char *kn, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
+                        vkg_tensor *out, float scale);
+
+/* The fused kernel wherever it applies (D up to FLASH_D_MAX): it is faster than the three
+ * passes at every size measured (test_kernel_attention_flash's bench) and stores no scores. */
+#define FLASH_D_MAX (6 * VKG_K_CHUNK)
+
 vkg_status vkg_attention(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
                          vkg_tensor *out, float scale) {
+  const vkg_shape *sq = q ? vkg_tensor_shape(q) : NULL;
+  if (sq && sq->ndim >= 1 && sq->d[sq->ndim - 1] <= FLASH_D_MAX) return flash(ctx, "attention", q, k, v, out, scale);
   return attention(ctx, "attention", q, k, v, out, scale, 0, 0);
 }
 
@@ -117,13 +126,17 @@ static void flash_block(int64_t dv, uint32_t *e, uint32_t *r) {
 
 vkg_status vkg_attention_flash(vkg_ctx *ctx, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
                                vkg_tensor *out, float scale) {
-  const char *kn = "attention_flash";
+  return flash(ctx, "attention_flash", q, k, v, out, scale);
+}
+
+static vkg_status flash(vkg_ctx *ctx, const char *kn, const vkg_tensor *q, const vkg_tensor *k, const vkg_tensor *v,
+                        vkg_tensor *out, float scale) {
   int64_t bh, lq, lk, dq, dv;
   vkg_status st = check_shapes(ctx, kn, q, k, v, out, &bh, &lq, &lk, &dq, &dv);
   if (st != VKG_OK) return st;
   if (bh * lq * dv == 0) return VKG_OK;
-  if (dq > 6 * VKG_K_CHUNK)
-    return vkg_error(ctx, VKG_E_INPUT, "%s: D %lld is over the limit %d", kn, (long long)dq, 6 * VKG_K_CHUNK);
+  if (dq > FLASH_D_MAX)
+    return vkg_error(ctx, VKG_E_INPUT, "%s: D %lld is over the limit %d", kn, (long long)dq, FLASH_D_MAX);
   if (!(scale > 0)) scale = (float)(1.0 / sqrt((double)(dq ? dq : 1)));
   /* keys per invocation: blocks of 4 keys, each one loop of D / 4 (+ tail) and one pass over
    * up to FLASH_E accumulators, within the loop budget */
