@@ -54,12 +54,12 @@ static vkg_status swap12(vkg_ctx *ctx, vkg_tensor *x, int64_t b, int64_t n1, int
 
 /* softmax(scale q k^T) v for q, k, v, o: [B, H, N, D]. Two GEMMs and a softmax over a
  * [B*H, N, N] score tensor: on lavapipe still the fastest path at the UNet/VAE sizes
- * (test_kernel_attention_flash's bench, [B, H, N, D]: GEMM path / fused vkg_attention_flash /
- * three-pass vkg_attention, s: [8, 1, 256, 256] 0.042 / 0.26 / 0.46; [1, 1, 1024, 512]
- * 0.12 / 1.8 / 1.9; [4, 4, 1024, 64] 0.51 / 0.65 / 4.0; [1, 1, 4096, 64] 0.79 / 1.04 / 5.6):
- * the tuned texel GEMM reuses each load across a larger register block. Where the scores
- * would take more than 256 MiB, the fused kernel takes over: it never stores them (memory
- * ~ B*H*N*D) and is faster than the three-pass kernel at every size measured. */
+ * (test_kernel_attention_flash's bench, [B, H, N, D]: GEMM path / the fused kernel that
+ * vkg_attention runs / the three passes it ran before, s: [8, 1, 256, 256] 0.042 / 0.26 /
+ * 0.46; [1, 1, 1024, 512] 0.12 / 1.8 / 1.9; [4, 4, 1024, 64] 0.51 / 0.65 / 4.0;
+ * [1, 1, 4096, 64] 0.79 / 1.04 / 5.6): the tuned texel GEMM reuses each load across a larger
+ * register block. Where the scores would take more than 256 MiB, the fused kernel takes over:
+ * it never stores them (memory ~ B*H*N*D). */
 static vkg_status sdpa(vkg_ctx *ctx, vkg_tensor *q, vkg_tensor *k, vkg_tensor *v, vkg_tensor *o, float scale) {
   const vkg_shape *qs = vkg_tensor_shape(q);
   int64_t bh = qs->d[0] * qs->d[1], n = qs->d[2], d = qs->d[3];
