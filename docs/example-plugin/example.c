@@ -93,10 +93,15 @@ static const vkg_node_type example_types[] = {{
     .destroy = scale_destroy,
 }};
 
+/* Designated initializers: fields a later minor ABI adds (in the reserved slots) stay zero,
+ * so this file keeps compiling and loading as vkgen grows. */
 static const vkg_plugin_desc example_plugin = {
-    .abi_version = VKG_ABI_VERSION,
+    VKG_PLUGIN_ABI, /* the major.minor of the headers this is built with */
     .name = "example",
     .version = "1.0",
+    /* SPDX expression of your plugin's license ("MIT", "Apache-2.0", ...). This example
+     * carries vkgen's own, which has not been chosen yet. */
+    .license = "NOASSERTION",
     .doc = "Out-of-tree example plugin.",
     .ntypes = 1,
     .types = example_types,

@@ -10,35 +10,41 @@
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const vkg_node_type ar_types[] = {
-    {"logits",
-     "PixelCNN logits: pixels 0..255 [B, C, H, W] (i32, i64, u8, or f32 holding 0..255) to per-pixel logits over the "
-     "256 levels [B, 256, H, W]. The network sees pixel / 255.",
-     0, 1, vkg_ar_logits_inputs, 1, vkg_ar_logits_outputs, VKG_AR_LOGITS_NPARAMS, vkg_ar_logits_params,
-     vkg_ar_logits_create, vkg_ar_logits_infer, vkg_ar_logits_start, vkg_ar_logits_run, NULL,
-     vkg_ar_logits_destroy, NULL, NULL},
-    {"sample",
-     "PixelCNN sampling in raster order with temperature, all on the GPU (one network pass per pixel, on the band "
-     "of rows the pixel can see). Sample k of the run depends only on (seed, k), not on the batch size.",
-     VKG_NODE_SOURCE, 0, NULL, 2, vkg_ar_sample_outputs, VKG_AR_SAMPLE_NPARAMS, vkg_ar_sample_params,
-     vkg_ar_sample_create, vkg_ar_sample_infer, vkg_ar_sample_start, vkg_ar_sample_run, NULL,
-     vkg_ar_sample_destroy, NULL, NULL},
-    {"gpt_logits",
-     "GPT prior (minGPT as in taming-transformers): token ids [B, T] to next-token logits [B, T, vocab] in one causal "
-     "forward. Ids are checked against the vocabulary once per batch.",
-     0, 1, vkg_gpt_logits_inputs, 1, vkg_gpt_logits_outputs, VKG_GPT_LOGITS_NPARAMS, vkg_gpt_logits_params,
-     vkg_gpt_logits_create, vkg_gpt_logits_infer, vkg_gpt_logits_start, vkg_gpt_logits_run, NULL,
-     vkg_gpt_logits_destroy, NULL, NULL},
-    {"gpt_sample",
-     "GPT prior sampling of a code grid [B, h, w] (for vqvae.decode_indices): decoding on the GPU with a KV cache "
-     "(O(t) per code, no host round trip per code), temperature, top-k and top-p as taming-transformers. "
-     "Class-conditional models take the class as the first token. Sample k of the run depends only on (seed, k).",
-     0, 1, vkg_gpt_sample_inputs, 1, vkg_gpt_sample_outputs, VKG_GPT_SAMPLE_NPARAMS, vkg_gpt_sample_params,
-     vkg_gpt_sample_create, vkg_gpt_sample_infer, vkg_gpt_sample_start, vkg_gpt_sample_run, NULL,
-     vkg_gpt_sample_destroy, NULL, NULL},
+    {.name = "logits",
+     .doc = "PixelCNN logits: pixels 0..255 [B, C, H, W] (i32, i64, u8, or f32 holding 0..255) to per-pixel logits over the "
+         "256 levels [B, 256, H, W]. The network sees pixel / 255.",
+     .ninputs = 1, .inputs = vkg_ar_logits_inputs, .noutputs = 1, .outputs = vkg_ar_logits_outputs,
+     .nparams = VKG_AR_LOGITS_NPARAMS, .params = vkg_ar_logits_params, .create = vkg_ar_logits_create,
+     .infer = vkg_ar_logits_infer, .start = vkg_ar_logits_start, .run = vkg_ar_logits_run,
+     .destroy = vkg_ar_logits_destroy},
+    {.name = "sample",
+     .doc = "PixelCNN sampling in raster order with temperature, all on the GPU (one network pass per pixel, on the band "
+         "of rows the pixel can see). Sample k of the run depends only on (seed, k), not on the batch size.",
+     .flags = VKG_NODE_SOURCE, .noutputs = 2, .outputs = vkg_ar_sample_outputs, .nparams = VKG_AR_SAMPLE_NPARAMS,
+     .params = vkg_ar_sample_params, .create = vkg_ar_sample_create, .infer = vkg_ar_sample_infer,
+     .start = vkg_ar_sample_start, .run = vkg_ar_sample_run, .destroy = vkg_ar_sample_destroy},
+    {.name = "gpt_logits",
+     .doc = "GPT prior (minGPT as in taming-transformers): token ids [B, T] to next-token logits [B, T, vocab] in one causal "
+         "forward. Ids are checked against the vocabulary once per batch.",
+     .ninputs = 1, .inputs = vkg_gpt_logits_inputs, .noutputs = 1, .outputs = vkg_gpt_logits_outputs,
+     .nparams = VKG_GPT_LOGITS_NPARAMS, .params = vkg_gpt_logits_params, .create = vkg_gpt_logits_create,
+     .infer = vkg_gpt_logits_infer, .start = vkg_gpt_logits_start, .run = vkg_gpt_logits_run,
+     .destroy = vkg_gpt_logits_destroy},
+    {.name = "gpt_sample",
+     .doc = "GPT prior sampling of a code grid [B, h, w] (for vqvae.decode_indices): decoding on the GPU with a KV cache "
+         "(O(t) per code, no host round trip per code), temperature, top-k and top-p as taming-transformers. "
+         "Class-conditional models take the class as the first token. Sample k of the run depends only on (seed, k).",
+     .ninputs = 1, .inputs = vkg_gpt_sample_inputs, .noutputs = 1, .outputs = vkg_gpt_sample_outputs,
+     .nparams = VKG_GPT_SAMPLE_NPARAMS, .params = vkg_gpt_sample_params, .create = vkg_gpt_sample_create,
+     .infer = vkg_gpt_sample_infer, .start = vkg_gpt_sample_start, .run = vkg_gpt_sample_run,
+     .destroy = vkg_gpt_sample_destroy},
 };
 
 static const vkg_plugin_desc ar_plugin = {
-    VKG_ABI_VERSION, "ar", VKG_VERSION_STRING, "Autoregressive models: PixelCNN over pixels, GPT priors over VQ codes.", NELEM(ar_types), ar_types,
+    VKG_PLUGIN_ABI,
+    .name = "ar", .version = VKG_VERSION_STRING, .license = VKG_PROJECT_LICENSE,
+    .doc = "Autoregressive models: PixelCNN over pixels, GPT priors over VQ codes.", .ntypes = NELEM(ar_types),
+    .types = ar_types,
 };
 
 VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void);

@@ -33,7 +33,7 @@ vkg_status vkg_core_scale_run(vkg_node *node, void *state, vkg_tensor *const *in
 
 /* concat (no create/destroy: its only param is read where needed) */
 #define VKG_CORE_CONCAT_NPARAMS 1
-extern const vkg_port_desc vkg_core_concat_inputs[2];
+extern const vkg_port_desc vkg_core_concat_inputs[1];
 extern const vkg_port_desc vkg_core_concat_outputs[1];
 extern const vkg_param_desc vkg_core_concat_params[VKG_CORE_CONCAT_NPARAMS];
 vkg_status vkg_core_concat_infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out);

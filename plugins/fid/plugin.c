@@ -254,17 +254,20 @@ done:
 }
 
 static const vkg_node_type fid_types[1] = {
-    {"score",
-     "Frechet Inception Distance between real and fake features (pytorch-fid's formula in float64; mean and "
-     "covariance accumulate across batches, memory independent of the sample count). Stats files stand in for "
-     "either side and merge exactly.",
-     VKG_NODE_ACCUMULATOR, 2, fid_inputs, 1, fid_outputs, FID_NPARAMS, fid_params, fid_create, fid_infer, fid_start,
-     fid_run, fid_finish, fid_destroy, vkg_fid_state_save, vkg_fid_state_merge},
+    {.name = "score",
+     .doc = "Frechet Inception Distance between real and fake features (pytorch-fid's formula in float64; mean and "
+         "covariance accumulate across batches, memory independent of the sample count). Stats files stand in for "
+         "either side and merge exactly.",
+     .flags = VKG_NODE_ACCUMULATOR, .ninputs = 2, .inputs = fid_inputs, .noutputs = 1, .outputs = fid_outputs,
+     .nparams = FID_NPARAMS, .params = fid_params, .create = fid_create, .infer = fid_infer, .start = fid_start,
+     .run = fid_run, .finish = fid_finish, .destroy = fid_destroy, .state_save = vkg_fid_state_save,
+     .state_merge = vkg_fid_state_merge},
 };
 
 static const vkg_plugin_desc fid_plugin = {
-    VKG_ABI_VERSION, "fid", VKG_VERSION_STRING, "Frechet Inception Distance (pytorch-fid formulation).", 1,
-    fid_types,
+    VKG_PLUGIN_ABI,
+    .name = "fid", .version = VKG_VERSION_STRING, .license = VKG_PROJECT_LICENSE,
+    .doc = "Frechet Inception Distance (pytorch-fid formulation).", .ntypes = 1, .types = fid_types,
 };
 
 VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void);

@@ -163,15 +163,17 @@ static vkg_status inc_run(vkg_node *node, void *state, vkg_tensor *const *in, vk
 }
 
 static const vkg_node_type inc_types[1] = {
-    {"features",
-     "pytorch-fid's FID Inception v3: pool3 features (FID) and logits (IS) of images in [0, 1], resized to 299 "
-     "bilinearly and scaled to [-1, 1] as pytorch-fid does.",
-     0, 1, inc_inputs, 3, inc_outputs, 2, inc_params, inc_create, inc_infer, inc_start, inc_run, NULL,
-     inc_destroy, NULL, NULL},
+    {.name = "features",
+     .doc = "pytorch-fid's FID Inception v3: pool3 features (FID) and logits (IS) of images in [0, 1], resized to 299 "
+         "bilinearly and scaled to [-1, 1] as pytorch-fid does.",
+     .ninputs = 1, .inputs = inc_inputs, .noutputs = 3, .outputs = inc_outputs, .nparams = 2, .params = inc_params,
+     .create = inc_create, .infer = inc_infer, .start = inc_start, .run = inc_run, .destroy = inc_destroy},
 };
 
 static const vkg_plugin_desc inc_plugin = {
-    VKG_ABI_VERSION, "inception", VKG_VERSION_STRING, "FID Inception v3 features (pytorch-fid).", 1, inc_types,
+    VKG_PLUGIN_ABI,
+    .name = "inception", .version = VKG_VERSION_STRING, .license = VKG_PROJECT_LICENSE,
+    .doc = "FID Inception v3 features (pytorch-fid).", .ntypes = 1, .types = inc_types,
 };
 
 VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void);

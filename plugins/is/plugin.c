@@ -124,15 +124,18 @@ static vkg_status is_state_merge(vkg_node *node, void *state, const void *data, 
 }
 
 static const vkg_node_type is_types[1] = {
-    {"score",
-     "Inception Score of logits streamed across batches (torch-fidelity's math in float64, splits in sample "
-     "order, no shuffle).",
-     VKG_NODE_ACCUMULATOR, 1, is_inputs, 2, is_outputs, 2, is_params, is_create, is_infer, NULL, is_run, is_finish,
-     is_destroy, is_state_save, is_state_merge},
+    {.name = "score",
+     .doc = "Inception Score of logits streamed across batches (torch-fidelity's math in float64, splits in sample "
+         "order, no shuffle).",
+     .flags = VKG_NODE_ACCUMULATOR, .ninputs = 1, .inputs = is_inputs, .noutputs = 2, .outputs = is_outputs,
+     .nparams = 2, .params = is_params, .create = is_create, .infer = is_infer, .run = is_run, .finish = is_finish,
+     .destroy = is_destroy, .state_save = is_state_save, .state_merge = is_state_merge},
 };
 
 static const vkg_plugin_desc is_plugin = {
-    VKG_ABI_VERSION, "is", VKG_VERSION_STRING, "Inception Score (torch-fidelity formulation).", 1, is_types,
+    VKG_PLUGIN_ABI,
+    .name = "is", .version = VKG_VERSION_STRING, .license = VKG_PROJECT_LICENSE,
+    .doc = "Inception Score (torch-fidelity formulation).", .ntypes = 1, .types = is_types,
 };
 
 VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void);

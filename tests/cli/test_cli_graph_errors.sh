@@ -157,4 +157,61 @@ done
 check "--set of an unknown node or param is a graph error (exit 1)"
 expect 1 "nosuchnode" "$VKGEN" validate "$VKG_SOURCE_DIR/graphs/demo.yaml" --set nosuchnode.seed=1
 expect 1 "sead" "$VKGEN" validate "$VKG_SOURCE_DIR/graphs/demo.yaml" --set noise.sead=1
+check "variadic inputs (core.concat's tensors): a list; each element located; a scalar or a misplaced list is an error"
+g=$(graph variadic.yaml <<'G'
+vkgen: 1
+nodes:
+  a: {op: core.randn, params: {shape: [2, 3], seed: 1}}
+  b: {op: core.randn, params: {shape: [2, 5], seed: 2}}
+  c:
+    op: core.concat
+    inputs:
+      tensors:
+        - a
+        - b
+        - a
+    params: {axis: 1}
+G
+)
+expect 0 ": ok (" "$VKGEN" validate "$g"
+g=$(graph var-scalar.yaml <<'G'
+vkgen: 1
+nodes:
+  a: {op: core.randn, params: {shape: [2, 3]}}
+  c: {op: core.concat, inputs: {tensors: a}}
+G
+)
+expect 1 "var-scalar.yaml:4:42: node 'c' (core.concat): input 'tensors' is variadic: it takes a list of tensors, e.g. tensors: [a, other.out], got a" "$VKGEN" validate "$g"
+g=$(graph var-elem.yaml <<'G'
+vkgen: 1
+nodes:
+  a: {op: core.randn, params: {shape: [2, 3]}}
+  c: {op: core.concat, inputs: {tensors: [a, nosuch, a]}}
+G
+)
+expect 1 "var-elem.yaml:4:46: node 'c' (core.concat): input 'tensors[1]': unknown node 'nosuch'" "$VKGEN" validate "$g"
+g=$(graph var-shape.yaml <<'G'
+vkgen: 1
+nodes:
+  a: {op: core.randn, params: {shape: [2, 3]}}
+  b: {op: core.randn, params: {shape: [4, 3]}}
+  c: {op: core.concat, inputs: {tensors: [a, a, b]}, params: {axis: 1}}
+G
+)
+expect 1 "var-shape.yaml:5:49: node 'c' (core.concat): input 'tensors[2]': shape [4, 3] does not fit tensors[0]'s [2, 3] along axis 1" "$VKGEN" validate "$g"
+g=$(graph var-empty.yaml <<'G'
+vkgen: 1
+nodes:
+  c: {op: core.concat, inputs: {tensors: []}}
+G
+)
+expect 1 "var-empty.yaml:3:42: node 'c' (core.concat): input 'tensors': the list is empty" "$VKGEN" validate "$g"
+g=$(graph fixed-list.yaml <<'G'
+vkgen: 1
+nodes:
+  a: {op: core.randn, params: {shape: [2, 3]}}
+  s: {op: core.scale, inputs: {x: [a]}}
+G
+)
+expect 1 "fixed-list.yaml:4:35: node 's' (core.scale): input 'x' takes one tensor (NODE or NODE.PORT), not a list" "$VKGEN" validate "$g"
 echo "ok"

@@ -13,6 +13,57 @@ check "vkgen plugins --json parses"
 json_ok "$TMP/plugins.json"
 grep -q '"randn"\|"core.randn"' "$TMP/plugins.json" || die "JSON lacks randn"
 
+check "every plugin shows its license and ABI; core.concat's input is variadic (text and JSON)"
+expect 0 "core.concat" "$VKGEN" plugins
+lic=$(sed -n 's/^set(VKG_PROJECT_LICENSE "\(.*\)")$/\1/p' "$VKG_SOURCE_DIR/CMakeLists.txt")
+[ -n "$lic" ] || die "no VKG_PROJECT_LICENSE in CMakeLists.txt"
+for p in core vae vqvae gan ar ddpm inception fid is; do
+  grep -A1 "^$p " "$LOG" | grep -q "license $lic, plugin ABI " || die "plugin $p shows no license $lic: $(grep -A1 "^$p " "$LOG")"
+done
+grep -q "tensors .*(variadic: a list)" "$LOG" || die "core.concat's tensors not shown as variadic"
+if command -v python3 >/dev/null 2>&1; then
+  python3 - "$TMP/plugins.json" "$lic" <<'PY' || die "plugins --json lacks licenses, ABI or variadic"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["abi_major"] >= 4 and "abi_minor" in j, j.keys()
+for p in j["plugins"]:
+    assert p["license"] == sys.argv[2], (p["name"], p["license"])
+    assert p["abi"] == "%d.%d" % (j["abi_major"], j["abi_minor"]), p["abi"]
+ops = {n["op"]: n for p in j["plugins"] for n in p["nodes"]}
+t = ops["core.concat"]["inputs"]
+assert len(t) == 1 and t[0]["name"] == "tensors" and t[0]["variadic"] is True and t[0]["min_count"] == 1, t
+assert ops["core.scale"]["inputs"][0]["variadic"] is False
+PY
+fi
+
+check "a plugin built for the previous minor ABI loads, shows license unknown, and runs"
+SO="$VKG_BUILD_DIR/tests/plugins/so"
+expect 0 "tpold.make" "$VKGEN" plugins --plugin-path "$SO/tp_abi_prev.so"
+grep -q "warning" "$LOG" && die "the previous-minor plugin was refused: $(cat "$LOG")"
+grep -A1 "^tpold " "$LOG" | grep -q "license unknown, plugin ABI 4.0" || die "tpold: $(grep -A1 "^tpold " "$LOG")"
+g=$(graph old.yaml <<G
+vkgen: 1
+nodes:
+  a: {op: tpold.make, params: {value: 2.5}}
+  c: {op: core.concat, inputs: {tensors: [a, a]}}
+  s: {op: core.save_tensor, inputs: {tensor: c}, params: {path: $TMP/old.safetensors, name: x}}
+G
+)
+expect 0 "" "$VKGEN" run --quiet "$g" --plugin-path "$SO/tp_abi_prev.so"
+vals=$(tail -c 32 "$TMP/old.safetensors" | od -v -An -tf4 | tr -s ' \n' ' ')
+[ "$vals" = " 2.5 2.5 2.5 2.5 2.5 2.5 2.5 2.5 " ] || die "tpold.make + concat gave '$vals'"
+
+check "the next minor and another major are refused, naming both versions and the file"
+expect 0 "core.randn" "$VKGEN" plugins --plugin-path "$SO/tp_abi_next.so"
+grep -q "warning: plugin $SO/tp_abi_next.so: built for plugin ABI 4.2, newer than this vkgen's ABI 4.1" "$LOG" ||
+  die "next minor: $(grep warning "$LOG")"
+grep -q "tpnext" "$LOG" && die "the next-minor plugin was listed"
+expect 0 "core.randn" "$VKGEN" plugins --plugin-path "$SO/tp_abi_major.so"
+grep -q "warning: plugin $SO/tp_abi_major.so: built for plugin ABI 5.1, this vkgen has ABI 4.1" "$LOG" ||
+  die "another major: $(grep warning "$LOG")"
+expect 1 "unknown op 'tpold.make'" "$VKGEN" validate "$g" --plugin-path "$SO/tp_abi_next.so"
+grep -q "tp_abi_next.so: built for plugin ABI 4.2" "$LOG" || die "validate did not warn about tp_abi_next.so"
+
 check "vkgen plugins --markdown has a section per op"
 expect 0 '### `core.load_idx`' "$VKGEN" plugins --markdown
 grep -F '`pool`' "$LOG" | grep -q "from the model" || die "inception.features' pool doc does not say its width comes from the model"

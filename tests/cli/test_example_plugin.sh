@@ -35,6 +35,7 @@ check "the installed runner lists example.scale from VKGEN_PLUGIN_PATH"
 libdir=$(dirname "$(ls "$PREFIX"/lib*/libvkgen.so | head -1)")
 VKGEN_PLUGIN_PATH="$TMP/exbuild" expect 0 "example.scale" "$PREFIX/bin/vkgen" plugins
 grep -q "core.randn" "$LOG" || die "installed runner lacks the core plugin"
+grep -A1 "^example 1.0" "$LOG" | grep -q "license NOASSERTION, plugin ABI " || die "example's license not shown"
 
 check "randn → example.scale → save_tensor gives factor * noise"
 mkdir -p "$TMP/run"

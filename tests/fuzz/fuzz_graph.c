@@ -117,6 +117,21 @@ static vkg_status acc_infer(vkg_node *node, void *state, const vkg_tensor_info *
 
 static vkg_status fz_finish(vkg_node *node, void *state, vkg_tensor **out) { return fz_run(node, state, NULL, out); }
 
+/* fz.cat: first f32, xs any (variadic, optional) → y: reads every entry of in[], refuses
+ * elements whose rank differs from the first (an error at that element). */
+static vkg_status cat_infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out) {
+  (void)state;
+  int n = vkg_node_input_count(node, 1);
+  out[0] = in[0];
+  for (int k = 0; k < n; k++) {
+    if (in[1 + k].shape.ndim != in[0].shape.ndim)
+      return vkg_node_input_error(node, VKG_E_INPUT, 1 + k, "rank %d differs from first's %d", in[1 + k].shape.ndim,
+                                  in[0].shape.ndim);
+  }
+  out[0].dtype = VKG_F32;
+  return VKG_OK;
+}
+
 /* fz.sink: images f32|f16|u8 →; fz.two: → first, second (no params) */
 static vkg_status sink_infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out) {
   (void)state;
@@ -174,22 +189,33 @@ static const vkg_port_desc p_y_f32[] = {{"y", "f32", "output", 0}};
 static const vkg_port_desc p_mean[] = {{"mean", "f32", "the mean", 0}};
 static const vkg_port_desc p_images[] = {{"images", "f32|f16|u8", "images", 0}};
 static const vkg_port_desc p_two[] = {{"first", "f32", "floats", 0}, {"second", "u8", "bytes", 0}};
+static const vkg_port_desc p_cat[] = {{"first", "f32", "floats", 0},
+                                      {"xs", "any", "more", VKG_PORT_VARIADIC | VKG_PORT_OPTIONAL}};
 
 #define NP(a) (int)(sizeof a / sizeof a[0])
 static const vkg_node_type fz_types[] = {
-    {"src", "source", VKG_NODE_SOURCE, 0, NULL, 1, p_out_any, NP(src_params), src_params, fz_create, src_infer, NULL,
-     fz_run, NULL, fz_destroy, NULL, NULL},
-    {"map", "map", 0, 2, p_map_in, 2, p_map_out, NP(map_params), map_params, fz_create, map_infer, NULL, fz_run, NULL,
-     fz_destroy, NULL, NULL},
-    {"bad", "bad infer", 0, 1, p_x_any, 1, p_y_f32, NP(bad_params), bad_params, NULL, bad_infer, NULL, fz_run, NULL,
-     NULL, NULL, NULL},
-    {"acc", "accumulator", VKG_NODE_ACCUMULATOR, 1, p_x_any, 1, p_mean, 0, NULL, NULL, acc_infer, NULL, fz_run,
-     fz_finish, NULL, NULL, NULL},
-    {"sink", "sink", VKG_NODE_SINK, 1, p_images, 0, NULL, NP(sink_params), sink_params, fz_create, sink_infer, NULL,
-     fz_run, NULL, fz_destroy, NULL, NULL},
-    {"two", "two outputs", VKG_NODE_SOURCE, 0, NULL, 2, p_two, 0, NULL, NULL, two_infer, NULL, fz_run, NULL, NULL, NULL, NULL},
+    {.name = "src", .doc = "source", .flags = VKG_NODE_SOURCE, .noutputs = 1, .outputs = p_out_any,
+     .nparams = NP(src_params), .params = src_params, .create = fz_create, .infer = src_infer, .run = fz_run,
+     .destroy = fz_destroy},
+    {.name = "map", .doc = "map", .ninputs = 2, .inputs = p_map_in, .noutputs = 2, .outputs = p_map_out,
+     .nparams = NP(map_params), .params = map_params, .create = fz_create, .infer = map_infer, .run = fz_run,
+     .destroy = fz_destroy},
+    {.name = "bad", .doc = "bad infer", .ninputs = 1, .inputs = p_x_any, .noutputs = 1, .outputs = p_y_f32,
+     .nparams = NP(bad_params), .params = bad_params, .infer = bad_infer, .run = fz_run},
+    {.name = "acc", .doc = "accumulator", .flags = VKG_NODE_ACCUMULATOR, .ninputs = 1, .inputs = p_x_any,
+     .noutputs = 1, .outputs = p_mean, .infer = acc_infer, .run = fz_run, .finish = fz_finish},
+    {.name = "sink", .doc = "sink", .flags = VKG_NODE_SINK, .ninputs = 1, .inputs = p_images,
+     .nparams = NP(sink_params), .params = sink_params, .create = fz_create, .infer = sink_infer, .run = fz_run,
+     .destroy = fz_destroy},
+    {.name = "two", .doc = "two outputs", .flags = VKG_NODE_SOURCE, .noutputs = 2, .outputs = p_two,
+     .infer = two_infer, .run = fz_run},
+    {.name = "cat", .doc = "variadic", .ninputs = 2, .inputs = p_cat, .noutputs = 1, .outputs = p_y_f32,
+     .infer = cat_infer, .run = fz_run},
 };
-static const vkg_plugin_desc fz_plugin = {VKG_ABI_VERSION, "fz", "1.0", "graph fuzzer plugin", NP(fz_types), fz_types};
+static const vkg_plugin_desc fz_plugin = {
+    VKG_PLUGIN_ABI,
+    .name = "fz", .version = "1.0", .doc = "graph fuzzer plugin", .ntypes = NP(fz_types), .types = fz_types,
+};
 
 #define MAX_SETS 8
 

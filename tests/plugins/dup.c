@@ -22,8 +22,13 @@ static vkg_status run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_te
 static const vkg_port_desc outs[] = {{"out", "f32", "four floats", 0}};
 static const vkg_param_desc params[] = {{"count", VKG_PARAM_INT, "4", "how many", NULL, 1, 64}};
 static const vkg_node_type types[] = {
-    {"make", "makes a tensor", VKG_NODE_SOURCE, 0, NULL, 1, outs, 1, params, NULL, infer, NULL, run, NULL, NULL, NULL, NULL}};
-static const vkg_plugin_desc desc = {VKG_ABI_VERSION, "tp", "0.1", "test plugin", 1, types};
+    {.name = "make", .doc = "makes a tensor", .flags = VKG_NODE_SOURCE, .noutputs = 1, .outputs = outs, .nparams = 1,
+     .params = params, .infer = infer, .run = run},
+};
+static const vkg_plugin_desc desc = {
+    VKG_PLUGIN_ABI,
+    .name = "tp", .version = "0.1", .doc = "test plugin", .ntypes = 1, .types = types,
+};
 
 VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void);
 VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void) { return &desc; }

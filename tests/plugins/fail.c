@@ -98,13 +98,18 @@ static const vkg_param_desc pass_params[] = {
     {"sleep_ms", VKG_PARAM_INT, "0", "milliseconds to sleep in every run", NULL, 0, 60000},
 };
 static const vkg_node_type types[] = {
-    {"pass", "passes its input on; fails in run at batch 'at'", 0, 1, p_x, 1, p_out, 2, pass_params, NULL, same_infer,
-     NULL, pass_run, NULL, NULL, NULL, NULL},
-    {"start", "fails in start", 0, 1, p_x, 1, p_out, 0, NULL, NULL, same_infer, start_fails, start_run, NULL, NULL, NULL, NULL},
-    {"count", "counts batches and samples", VKG_NODE_ACCUMULATOR, 1, p_x, 1, p_stats, 0, NULL, count_create,
-     count_infer, NULL, count_run, count_finish, count_destroy, NULL, NULL},
+    {.name = "pass", .doc = "passes its input on; fails in run at batch 'at'", .ninputs = 1, .inputs = p_x,
+     .noutputs = 1, .outputs = p_out, .nparams = 2, .params = pass_params, .infer = same_infer, .run = pass_run},
+    {.name = "start", .doc = "fails in start", .ninputs = 1, .inputs = p_x, .noutputs = 1, .outputs = p_out,
+     .infer = same_infer, .start = start_fails, .run = start_run},
+    {.name = "count", .doc = "counts batches and samples", .flags = VKG_NODE_ACCUMULATOR, .ninputs = 1, .inputs = p_x,
+     .noutputs = 1, .outputs = p_stats, .create = count_create, .infer = count_infer, .run = count_run,
+     .finish = count_finish, .destroy = count_destroy},
 };
-static const vkg_plugin_desc desc = {VKG_ABI_VERSION, "fail", "0.1", "fault-injection test plugin", 3, types};
+static const vkg_plugin_desc desc = {
+    VKG_PLUGIN_ABI,
+    .name = "fail", .version = "0.1", .doc = "fault-injection test plugin", .ntypes = 3, .types = types,
+};
 
 VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void);
 VKG_PLUGIN_EXPORT const vkg_plugin_desc *vkg_plugin_entry(void) { return &desc; }

@@ -166,7 +166,7 @@ START_TEST(test_errors) {
   /* too many tokens for the block */
   snprintf(text, sizeof text,
            "vkgen: 1\nnodes:\n  t: {op: core.load_tensor, params: {path: %s/io.safetensors, name: greedy}}\n"
-           "  c: {op: core.concat, inputs: {a: t, b: t}, params: {axis: 1}}\n"
+           "  c: {op: core.concat, inputs: {tensors: [t, t]}, params: {axis: 1}}\n"
            "  l: {op: ar.gpt_logits, inputs: {indices: c}, params: {model: %s}}\n",
            TINY, TINY);
   expect_fail(ctx, reg, text, "20 tokens exceed the model's block_size 11");

@@ -82,7 +82,7 @@ START_TEST(test_load_idx_range_and_concat) {
            "vkgen: 1\nnodes:\n"
            "  d: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 3, range: [-1, 1]}}\n"
            "  e: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 3, offset: 3}}\n"
-           "  c: {op: core.concat, inputs: {a: d.images, b: e.images}, params: {axis: -1}}\n"
+           "  c: {op: core.concat, inputs: {tensors: [d.images, e.images]}, params: {axis: -1}}\n"
            "  i: {op: core.save_tensor, inputs: {tensor: c}, params: {path: %s, name: pairs}}\n",
            ipath);
   vkg_graph *g = NULL;
@@ -109,12 +109,49 @@ START_TEST(test_load_idx_range_and_concat) {
   vkg_safetensors_close(st);
   vkg_idx_free(&raw);
 
+  /* Three tensors along the batch (a list of any length; a tensor may repeat). */
+  snprintf(text, sizeof text,
+           "vkgen: 1\nnodes:\n"
+           "  d: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 2}}\n"
+           "  e: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 1, offset: 5}}\n"
+           "  c: {op: core.concat, inputs: {tensors: [d.images, e.images, d.images]}}\n"
+           "  i: {op: core.save_tensor, inputs: {tensor: c}, params: {path: %s, name: three}}\n",
+           ipath);
+  VKG_CHECK_OK(ctx, load(ctx, reg, text, &g));
+  VKG_CHECK_OK(ctx, vkg_graph_run(g, &ro));
+  vkg_graph_destroy(g);
+  VKG_CHECK_OK(ctx, vkg_idx_read(ctx, FASHION "t10k-images-idx3-ubyte.gz", &raw));
+  VKG_CHECK_OK(ctx, vkg_safetensors_open(ctx, ipath, &st));
+  int64_t dims3[4] = {5, 1, 28, 28};
+  VKG_CHECK_OK(ctx, vkg_safetensors_expect(ctx, st, "three", 4, dims3, &e));
+  px = e->data;
+  bytes = raw.data;
+  const int src_image[5] = {0, 1, 5, 0, 1};
+  for (int b = 0; b < 5; b++)
+    for (int i = 0; i < 28 * 28; i++)
+      ck_assert_float_eq_tol(px[b * 784 + i], bytes[src_image[b] * 784 + i] / 255.0f, 1e-7);
+  vkg_safetensors_close(st);
+  vkg_idx_free(&raw);
+
   /* Shapes that do not fit along the axis, and a bad range, are graph errors. */
   const char *bad_concat = "vkgen: 1\nnodes:\n"
                            "  d: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 3}}\n"
                            "  e: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 4}}\n"
-                           "  c: {op: core.concat, inputs: {a: d.images, b: e.images}, params: {axis: 3}}\n";
-  VKG_CHECK_FAILS(ctx, load(ctx, reg, bad_concat, &g), VKG_E_INPUT, "does not fit a's [3, 1, 28, 28] along axis 3");
+                           "  c: {op: core.concat, inputs: {tensors: [d.images, e.images]}, params: {axis: 3}}\n";
+  VKG_CHECK_FAILS(ctx, load(ctx, reg, bad_concat, &g), VKG_E_INPUT, "does not fit tensors[0]'s [3, 1, 28, 28] along axis 3");
+  ck_assert_msg(strstr(vkg_error_message(ctx), "idx.yaml:5:53: node 'c' (core.concat): input 'tensors[1]': shape"), "%s",
+                vkg_error_message(ctx));
+  /* each element is checked: a dtype other than the first's, named at its place in the list */
+  const char *mixed = "vkgen: 1\nnodes:\n"
+                      "  d: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 3}}\n"
+                      "  c: {op: core.concat, inputs: {tensors: [d.images, d.images,\n    d.labels]}}\n";
+  VKG_CHECK_FAILS(ctx, load(ctx, reg, mixed, &g), VKG_E_INPUT,
+                  "idx.yaml:5:5: node 'c' (core.concat): input 'tensors[2]': dtype i64 differs from tensors[0]'s f32");
+  /* a scalar is not a list */
+  const char *scalar = "vkgen: 1\nnodes:\n"
+                       "  d: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 3}}\n"
+                       "  c: {op: core.concat, inputs: {tensors: d.images}}\n";
+  VKG_CHECK_FAILS(ctx, load(ctx, reg, scalar, &g), VKG_E_INPUT, "input 'tensors' is variadic: it takes a list");
   const char *bad_range = "vkgen: 1\nnodes:\n"
                           "  d: {op: core.load_idx, params: {path: " FASHION "t10k-images-idx3-ubyte.gz, batch: 3, range: [1, -1]}}\n";
   VKG_CHECK_FAILS(ctx, load(ctx, reg, bad_range, &g), VKG_E_INPUT, "need lo < hi");

@@ -44,10 +44,13 @@ static vkg_status last_run(vkg_node *node, void *state, vkg_tensor *const *in, v
 
 static const vkg_port_desc ft_x[] = {{"x", "f32", "input", 0}};
 static const vkg_node_type ft_types[] = {
-    {"last", "records batch index and count", VKG_NODE_SINK, 1, ft_x, 0, NULL, 0, NULL, NULL, last_infer, NULL,
-     last_run, NULL, NULL, NULL, NULL},
+    {.name = "last", .doc = "records batch index and count", .flags = VKG_NODE_SINK, .ninputs = 1, .inputs = ft_x,
+     .infer = last_infer, .run = last_run},
 };
-static const vkg_plugin_desc ft_plugin = {VKG_ABI_VERSION, "ft", "1.0", "fault test recorder", 1, ft_types};
+static const vkg_plugin_desc ft_plugin = {
+    VKG_PLUGIN_ABI,
+    .name = "ft", .version = "1.0", .doc = "fault test recorder", .ntypes = 1, .types = ft_types,
+};
 
 static void setup(void) {
   fake_reset();

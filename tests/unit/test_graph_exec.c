@@ -115,6 +115,27 @@ static uint64_t run_peak(int batches) {
   return after.peak;
 }
 
+/* A variadic input gets each list element in order; one tensor may appear several times
+ * (its consumers count each), and is released after the node. */
+START_TEST(test_variadic_run) {
+  const char *text = "vkgen: 1\nbatches: 2\nnodes:\n"
+                     "  src: {op: t.src, params: {shape: [2, 3]}}\n"
+                     "  one: {op: t.load, params: {path: x}}\n"
+                     "  d: {op: t.sample, inputs: {noise: src}}\n"
+                     "  s: {op: t.sum, inputs: {xs: [src, d, src], scale: one}}\n"
+                     "  m: {op: t.mean, inputs: {x: s}}\n"
+                     "  fin: {op: t.final, inputs: {x: m}}\n";
+  vkg_graph *g = NULL;
+  VKG_CHECK_OK(ctx, vkg_graph_load_string(ctx, reg, "var.yaml", text, strlen(text), NULL, 0, &g));
+  VKG_CHECK_OK(ctx, vkg_graph_run(g, &quiet));
+  /* batch b: src = b + 1, d = 2 (b + 1): s = 4 (b + 1); mean over b = 0, 1: 6 */
+  ck_assert_int_eq(fake.acc_count, 12);
+  ck_assert(fake.acc_sum == 72.0);
+  ck_assert(fake.final_value == 6.0);
+  vkg_graph_destroy(g);
+}
+END_TEST
+
 START_TEST(test_liveness_flat_memory) {
   uint64_t p5 = run_peak(5);
   uint64_t p50 = run_peak(50);
@@ -186,6 +207,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_stream);
+  tcase_add_test(tc, test_variadic_run);
   tcase_add_test(tc, test_liveness_flat_memory);
   tcase_add_test(tc, test_interrupt);
   tcase_add_test(tc, test_failing_run);

@@ -20,6 +20,7 @@ typedef struct fake_log {
   int fail_run_at;     /* t.sample's run fails at this batch (-1: never) */
   int nomem_run;       /* t.sample's run fails with VKG_E_NOMEM */
   int wrong_shape;     /* t.sample's run produces a tensor of another shape */
+  int sum_count;       /* vkg_node_input_count of t.sum's xs at its last infer */
   char final_seen[64]; /* what t.final read */
   double final_value;
 } fake_log;
@@ -240,7 +241,48 @@ static vkg_status final_run(vkg_node *node, void *state, vkg_tensor *const *in, 
   return st;
 }
 
+/* ---- t.sum: scale f32 [1] (optional), xs f32 (variadic, optional) → y f32 --------------
+ * y = (sum of the xs) * scale; all xs of one shape; no xs: y = [0]. */
+
+static vkg_status sum_infer(vkg_node *node, void *state, const vkg_tensor_info *in, vkg_tensor_info *out) {
+  (void)state;
+  int n = vkg_node_input_count(node, 1);
+  fake.sum_count = n;
+  if (vkg_node_input_count(node, 0) != 1 || vkg_node_input_count(node, 2) != -1)
+    return vkg_node_error(node, VKG_E_INTERNAL, NULL, "bad input counts");
+  out[0].dtype = VKG_F32;
+  out[0].shape = vkg_shape_make(1, (int64_t[]){1});
+  if (n) out[0].shape = in[1].shape;
+  for (int k = 1; k < n; k++)
+    if (!vkg_shape_equal(&in[1 + k].shape, &in[1].shape))
+      return vkg_node_input_error(node, VKG_E_INPUT, 1 + k, "shape differs from xs[0]'s");
+  return VKG_OK;
+}
+
+static vkg_status sum_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out) {
+  (void)state;
+  vkg_ctx *ctx = vkg_node_ctx(node);
+  int n = vkg_node_input_count(node, 1);
+  float scale = 1;
+  vkg_status st = in[0] ? vkg_tensor_download(ctx, in[0], &scale, sizeof scale) : VKG_OK;
+  vkg_shape s = n ? *vkg_tensor_shape(in[1]) : vkg_shape_make(1, (int64_t[]){1});
+  int64_t numel = vkg_shape_numel(&s);
+  float *acc = calloc((size_t)numel * 2, sizeof(float));
+  if (!acc) return VKG_E_NOMEM;
+  for (int k = 0; k < n && !st; k++) {
+    st = vkg_tensor_download(ctx, in[1 + k], acc + numel, sizeof(float) * (size_t)numel);
+    for (int64_t i = 0; i < numel; i++) acc[i] += acc[numel + i];
+  }
+  for (int64_t i = 0; i < numel; i++) acc[i] *= scale;
+  if (!st) st = vkg_tensor_create_from(ctx, VKG_F32, &s, acc, &out[0]);
+  free(acc);
+  return st;
+}
+
 static const vkg_port_desc p_out_f32[] = {{"out", "f32", "a tensor", 0}};
+static const vkg_port_desc p_sum_in[] = {{"scale", "f32", "factor", VKG_PORT_OPTIONAL},
+                                         {"xs", "f32", "terms", VKG_PORT_VARIADIC | VKG_PORT_OPTIONAL}};
+static const vkg_port_desc p_cat_in[] = {{"xs", "f32", "terms", VKG_PORT_VARIADIC}};
 static const vkg_port_desc p_sample_in[] = {{"noise", "f32", "noise", 0}, {"cond", "any", "conditioning", 1}};
 static const vkg_port_desc p_sample_out[] = {{"sample", "f32", "the sample", 0}};
 static const vkg_port_desc p_x_f32[] = {{"x", "f32", "input", 0}};
@@ -270,25 +312,37 @@ static const vkg_param_desc load_params[] = {
 };
 
 static const vkg_node_type fake_types[] = {
-    {"src", "source", VKG_NODE_SOURCE, 0, NULL, 1, p_out_f32, 2, src_params, fake_create, src_infer, fake_start,
-     src_run, NULL, fake_destroy, NULL, NULL},
-    {"sample", "sampler", 0, 2, p_sample_in, 1, p_sample_out, 7, sample_params, fake_create, sample_infer, NULL,
-     sample_run, NULL, fake_destroy, NULL, NULL},
-    {"load", "loader", VKG_NODE_SOURCE, 0, NULL, 1, p_tensor, 1, load_params, NULL, load_infer, NULL, one_run, NULL,
-     NULL, NULL, NULL},
-    {"split", "split", 0, 1, p_x_f32, 2, p_split_out, 0, NULL, NULL, split_infer, NULL, split_run, NULL, NULL, NULL, NULL},
-    {"toint", "to int", 0, 1, p_x_f32, 1, p_y_i32, 0, NULL, NULL, toint_infer, NULL, split_run, NULL, NULL, NULL, NULL},
-    {"badtype", "declares f32, infers i32", 0, 1, p_x_any, 1, p_y_f32, 0, NULL, NULL, toint_infer, NULL, split_run,
-     NULL, NULL, NULL, NULL},
-    {"sink", "sink", VKG_NODE_SINK, 1, p_images, 0, NULL, 0, NULL, fake_create, sink_infer, NULL, sink_run, NULL,
-     fake_destroy, NULL, NULL},
-    {"mean", "mean", VKG_NODE_ACCUMULATOR, 1, p_x_f32, 1, p_mean_out, 0, NULL, fake_create, mean_infer, NULL,
-     mean_run, mean_finish, fake_destroy, NULL, NULL},
-    {"final", "reads a value", VKG_NODE_SINK, 1, p_x_f32, 0, NULL, 0, NULL, NULL, sink_infer, NULL, final_run, NULL,
-     NULL, NULL, NULL},
+    {.name = "src", .doc = "source", .flags = VKG_NODE_SOURCE, .noutputs = 1, .outputs = p_out_f32, .nparams = 2,
+     .params = src_params, .create = fake_create, .infer = src_infer, .start = fake_start, .run = src_run,
+     .destroy = fake_destroy},
+    {.name = "sample", .doc = "sampler", .ninputs = 2, .inputs = p_sample_in, .noutputs = 1, .outputs = p_sample_out,
+     .nparams = 7, .params = sample_params, .create = fake_create, .infer = sample_infer, .run = sample_run,
+     .destroy = fake_destroy},
+    {.name = "load", .doc = "loader", .flags = VKG_NODE_SOURCE, .noutputs = 1, .outputs = p_tensor, .nparams = 1,
+     .params = load_params, .infer = load_infer, .run = one_run},
+    {.name = "split", .doc = "split", .ninputs = 1, .inputs = p_x_f32, .noutputs = 2, .outputs = p_split_out,
+     .infer = split_infer, .run = split_run},
+    {.name = "toint", .doc = "to int", .ninputs = 1, .inputs = p_x_f32, .noutputs = 1, .outputs = p_y_i32,
+     .infer = toint_infer, .run = split_run},
+    {.name = "badtype", .doc = "declares f32, infers i32", .ninputs = 1, .inputs = p_x_any, .noutputs = 1,
+     .outputs = p_y_f32, .infer = toint_infer, .run = split_run},
+    {.name = "sink", .doc = "sink", .flags = VKG_NODE_SINK, .ninputs = 1, .inputs = p_images, .create = fake_create,
+     .infer = sink_infer, .run = sink_run, .destroy = fake_destroy},
+    {.name = "mean", .doc = "mean", .flags = VKG_NODE_ACCUMULATOR, .ninputs = 1, .inputs = p_x_f32, .noutputs = 1,
+     .outputs = p_mean_out, .create = fake_create, .infer = mean_infer, .run = mean_run, .finish = mean_finish,
+     .destroy = fake_destroy},
+    {.name = "final", .doc = "reads a value", .flags = VKG_NODE_SINK, .ninputs = 1, .inputs = p_x_f32,
+     .infer = sink_infer, .run = final_run},
+    {.name = "sum", .doc = "sums a list", .ninputs = 2, .inputs = p_sum_in, .noutputs = 1, .outputs = p_y_f32,
+     .infer = sum_infer, .run = sum_run},
+    {.name = "cat", .doc = "takes a non-empty list", .ninputs = 1, .inputs = p_cat_in, .noutputs = 1,
+     .outputs = p_y_f32, .infer = split_infer, .run = split_run},
 };
 
-static const vkg_plugin_desc fake_plugin = {VKG_ABI_VERSION, "t", "1.0", "fake test plugin",
-                                            (int)(sizeof fake_types / sizeof fake_types[0]), fake_types};
+static const vkg_plugin_desc fake_plugin = {
+    VKG_PLUGIN_ABI,
+    .name = "t", .version = "1.0", .doc = "fake test plugin",
+    .ntypes = (int)(sizeof fake_types / sizeof fake_types[0]), .types = fake_types,
+};
 
 #endif

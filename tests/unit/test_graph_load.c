@@ -295,7 +295,75 @@ START_TEST(test_err_inputs) {
   expect_fail(HDR "  n: {op: t.src}\n  s: {op: t.sample, inputs: {cond: n}}\n", VKG_E_INPUT, GNAME ":4:3: ",
               "node 's' (t.sample): input 'noise' is not connected");
   expect_fail(HDR "  n: {op: t.src}\n  s: {op: t.sample, inputs: {noise: [n]}}\n", VKG_E_INPUT, GNAME ":4:37: ",
-              "expected NODE or NODE.PORT");
+              "input 'noise' takes one tensor (NODE or NODE.PORT), not a list (lists are for variadic inputs, and "
+              "this op has none)");
+}
+END_TEST
+
+/* Variadic inputs: a list, each element checked and located like a single input. */
+START_TEST(test_variadic) {
+  vkg_graph *g = NULL;
+  const char *ok = HDR "  a: {op: t.src, params: {shape: [2, 3]}}\n"
+                       "  sp: {op: t.split, inputs: {x: a}}\n"
+                       "  s: {op: t.sum, inputs: {xs: [a, sp.b, a], scale: sp.a}}\n";
+  VKG_CHECK_OK(ctx, load(ok, &g));
+  ck_assert_int_eq(fake.sum_count, 3);
+  vkg_node *s = vkg_graph_node(g, 2);
+  ck_assert_str_eq(vkg_node_id(s), "s");
+  ck_assert_int_eq(vkg_node_input_count(s, 0), 1);
+  ck_assert_int_eq(vkg_node_input_count(s, 1), 3);
+  ck_assert_int_eq(vkg_node_input_count(s, 2), -1);
+  ck_assert_int_eq(vkg_node_input_count(s, -1), -1);
+  ck_assert_int_eq(vkg_graph_output_info(g, 2, 0)->shape.d[1], 3);
+  /* vkg_node_input_error names the element and points at it */
+  vkg_node_input_error(s, VKG_E_INPUT, 2, "odd");
+  ck_assert_str_eq(vkg_error_message(ctx), GNAME ":5:35: node 's' (t.sum): input 'xs[1]': odd");
+  vkg_error_clear(ctx);
+  vkg_graph_destroy(g);
+
+  /* an optional variadic port: left out or empty, count 0 */
+  VKG_CHECK_OK(ctx, load(HDR "  s: {op: t.sum}\n", &g));
+  ck_assert_int_eq(fake.sum_count, 0);
+  ck_assert_int_eq(vkg_node_input_count(vkg_graph_node(g, 0), 1), 0);
+  vkg_graph_destroy(g);
+  VKG_CHECK_OK(ctx, load(HDR "  s: {op: t.sum, inputs: {xs: []}}\n", &g));
+  ck_assert_int_eq(fake.sum_count, 0);
+  vkg_graph_destroy(g);
+  /* block style lists work as well */
+  VKG_CHECK_OK(ctx, load(HDR "  a: {op: t.src}\n  s:\n    op: t.sum\n    inputs:\n      xs:\n        - a\n        - a\n",
+                         &g));
+  ck_assert_int_eq(fake.sum_count, 2);
+  vkg_graph_destroy(g);
+
+  /* a scalar for a variadic input */
+  expect_fail(HDR "  a: {op: t.src}\n  s: {op: t.sum, inputs: {xs: a}}\n", VKG_E_INPUT, GNAME ":4:31: ",
+              "node 's' (t.sum): input 'xs' is variadic: it takes a list of tensors, e.g. xs: [a, other.out], got a");
+  expect_fail(HDR "  a: {op: t.src}\n  s: {op: t.sum, inputs: {xs: {a: 1}}}\n", VKG_E_INPUT, GNAME ":4:31: ",
+              "input 'xs' is variadic");
+  /* a list for a fixed input of an op that has a variadic one */
+  expect_fail(HDR "  a: {op: t.src}\n  s: {op: t.sum, inputs: {scale: [a]}}\n", VKG_E_INPUT, GNAME ":4:34: ",
+              "input 'scale' takes one tensor (NODE or NODE.PORT), not a list (lists are for variadic inputs; only "
+              "'xs' does)");
+  /* each element: unknown node, unknown port, not a reference, wrong dtype, shape (infer) */
+  expect_fail(HDR "  a: {op: t.src}\n  s: {op: t.sum, inputs: {xs: [a, b, a]}}\n", VKG_E_INPUT, GNAME ":4:35: ",
+              "input 'xs[1]': unknown node 'b'");
+  expect_fail(HDR "  a: {op: t.src}\n  s: {op: t.sum, inputs: {xs: [a, a.nope]}}\n", VKG_E_INPUT,
+              GNAME ":4:35: ", "input 'xs[1]': node 'a' (t.src) has no output 'nope'");
+  expect_fail(HDR "  a: {op: t.src}\n  s: {op: t.sum, inputs: {xs: [a, [a]]}}\n", VKG_E_INPUT, GNAME ":4:35: ",
+              "input 'xs[1]': expected NODE or NODE.PORT, got a list");
+  expect_fail(HDR "  a: {op: t.src}\n  i: {op: t.toint, inputs: {x: a}}\n"
+                  "  s: {op: t.sum, inputs: {xs: [a,\n      a, i]}}\n",
+              VKG_E_INPUT, GNAME ":6:10: ", "input 'xs[2]' accepts f32, but i.y is i32 [2, 3]");
+  expect_fail(HDR "  a: {op: t.src}\n  b: {op: t.src, params: {shape: [4]}}\n"
+                  "  s: {op: t.sum, inputs: {xs: [a, a, b]}}\n",
+              VKG_E_INPUT, GNAME ":5:38: ", "input 'xs[2]': shape differs from xs[0]'s");
+  /* a non-optional variadic input: not wired, or an empty list */
+  expect_fail(HDR "  c: {op: t.cat}\n", VKG_E_INPUT, GNAME ":3:3: ",
+              "node 'c' (t.cat): input 'xs' is not connected (add inputs: {xs: [NODE, ...]})");
+  expect_fail(HDR "  c: {op: t.cat, inputs: {xs: []}}\n", VKG_E_INPUT, GNAME ":3:31: ",
+              "input 'xs': the list is empty; it takes at least one tensor");
+  /* a cycle through a list element is named */
+  expect_fail(HDR "  a: {op: t.src}\n  s: {op: t.sum, inputs: {xs: [a, s]}}\n", VKG_E_INPUT, "cycle: s -> s", NULL);
 }
 END_TEST
 
@@ -516,6 +584,7 @@ int main(void) {
   tcase_add_test(tc, test_err_duplicates);
   tcase_add_test(tc, test_err_nodes);
   tcase_add_test(tc, test_err_inputs);
+  tcase_add_test(tc, test_variadic);
   tcase_add_test(tc, test_err_params);
   tcase_add_test(tc, test_err_graph_level);
   tcase_add_test(tc, test_node_error_api);

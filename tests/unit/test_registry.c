@@ -64,7 +64,7 @@ START_TEST(test_refusals) {
                   "op 'tp.make' already provided by " SO("tp_good"));
   ck_assert(strstr(vkg_error_message(ctx), SO("tp_dup")));
   char abi_msg[96];
-  snprintf(abi_msg, sizeof abi_msg, "built for plugin ABI 7, this vkgen has ABI %u", VKG_ABI_VERSION);
+  snprintf(abi_msg, sizeof abi_msg, "built for plugin ABI 3, this vkgen has ABI %u.%u", VKG_ABI_MAJOR, VKG_ABI_MINOR);
   VKG_CHECK_FAILS(ctx, vkg_registry_load_file(reg, SO("tp_badabi")), VKG_E_PLUGIN, abi_msg);
   ck_assert(strstr(vkg_error_message(ctx), SO("tp_badabi")));
   VKG_CHECK_FAILS(ctx, vkg_registry_load_file(reg, SO("tp_noentry")), VKG_E_PLUGIN, "not a vkgen plugin");
@@ -108,7 +108,7 @@ START_TEST(test_load_dir) {
   ck_assert(strstr(vkg_registry_plugin_origin(reg, 0), "1dup.so"));
   const char *log = log_text();
   ck_assert_msg(strstr(log, "2good.so") && strstr(log, "already provided by"), "%s", log);
-  ck_assert_msg(strstr(log, "3badabi.so") && strstr(log, "ABI 7"), "%s", log);
+  ck_assert_msg(strstr(log, "3badabi.so") && strstr(log, "ABI 3,"), "%s", log);
   ck_assert_msg(strstr(log, "4noentry.so") && strstr(log, "not a vkgen plugin"), "%s", log);
   ck_assert_msg(!strstr(log, "notaplugin"), "%s", log);
   /* a missing folder is fine */
@@ -162,9 +162,9 @@ static vkg_status t_run(vkg_node *n, void *s, vkg_tensor *const *in, vkg_tensor 
 START_TEST(test_add_checks) {
   static const vkg_port_desc ports[] = {{"x", "f32", NULL, 0}};
   static const vkg_param_desc enum_bad[] = {{"mode", VKG_PARAM_ENUM, "a", NULL, NULL, 0, 0}};
-  vkg_node_type acc = {"acc", NULL, VKG_NODE_ACCUMULATOR, 1, ports, 1, ports, 0, NULL, NULL, t_infer, NULL, t_run,
-                       NULL, NULL, NULL, NULL};
-  vkg_plugin_desc d = {VKG_ABI_VERSION, "mine", "1", NULL, 1, &acc};
+  vkg_node_type acc = {.name = "acc", .flags = VKG_NODE_ACCUMULATOR, .ninputs = 1, .inputs = ports, .noutputs = 1,
+                       .outputs = ports, .infer = t_infer, .run = t_run};
+  vkg_plugin_desc d = {VKG_PLUGIN_ABI, .name = "mine", .version = "1", .ntypes = 1, .types = &acc};
   VKG_CHECK_FAILS(ctx, vkg_registry_add(reg, &d, "builtin"), VKG_E_PLUGIN, "accumulator without a finish callback");
   ck_assert(strstr(vkg_error_message(ctx), "builtin"));
   acc.flags = 0;
@@ -186,6 +186,75 @@ START_TEST(test_add_checks) {
 }
 END_TEST
 
+/* A plugin built for the previous minor loads (license "unknown"); the next minor and
+ * another major are refused, naming both versions and the file. */
+START_TEST(test_abi_versions) {
+  VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, SO("tp_abi_prev")));
+  const vkg_plugin_desc *p = NULL;
+  ck_assert_ptr_nonnull(vkg_registry_find(reg, "tpold.make", &p));
+  ck_assert_uint_eq(p->abi_major, VKG_ABI_MAJOR);
+  ck_assert_uint_eq(p->abi_minor, VKG_ABI_MINOR ? VKG_ABI_MINOR - 1 : 0);
+  ck_assert_str_eq(vkg_plugin_license(p), "unknown");
+
+  char want[160];
+  snprintf(want, sizeof want, SO("tp_abi_next") ": built for plugin ABI %u.%u, newer than this vkgen's ABI %u.%u",
+           VKG_ABI_MAJOR, VKG_ABI_MINOR + 1, VKG_ABI_MAJOR, VKG_ABI_MINOR);
+  VKG_CHECK_FAILS(ctx, vkg_registry_load_file(reg, SO("tp_abi_next")), VKG_E_PLUGIN, want);
+  snprintf(want, sizeof want, SO("tp_abi_major") ": built for plugin ABI %u.%u, this vkgen has ABI %u.%u",
+           VKG_ABI_MAJOR + 1, VKG_ABI_MINOR, VKG_ABI_MAJOR, VKG_ABI_MINOR);
+  VKG_CHECK_FAILS(ctx, vkg_registry_load_file(reg, SO("tp_abi_major")), VKG_E_PLUGIN, want);
+  ck_assert(strstr(vkg_error_message(ctx), "another major"));
+  ck_assert_int_eq(vkg_registry_plugin_count(reg), 1);
+}
+END_TEST
+
+/* The reserved slots, the license and port flags each minor knows. */
+START_TEST(test_abi_fields) {
+  static const vkg_port_desc in_var[] = {{"a", "f32", NULL, 0}, {"rest", "f32", NULL, VKG_PORT_VARIADIC}};
+  static const vkg_port_desc var_first[] = {{"rest", "f32", NULL, VKG_PORT_VARIADIC}, {"a", "f32", NULL, 0}};
+  static const vkg_port_desc odd_flag[] = {{"a", "f32", NULL, 1 << 5}};
+  static const vkg_port_desc out_var[] = {{"y", "f32", NULL, VKG_PORT_VARIADIC}};
+  static int token;
+  vkg_node_type t = {.name = "op", .ninputs = 2, .inputs = in_var, .noutputs = 1, .outputs = in_var,
+                     .infer = t_infer, .run = t_run};
+  vkg_plugin_desc d = {VKG_PLUGIN_ABI, .name = "mine", .version = "1", .license = "MIT", .ntypes = 1, .types = &t};
+
+  d.reserved[3] = &token;
+  VKG_CHECK_FAILS(ctx, vkg_registry_add(reg, &d, "builtin"), VKG_E_PLUGIN,
+                  "builtin: the reserved fields at the end of its descriptor are not zero");
+  d.reserved[3] = NULL;
+  t.reserved[7] = &token;
+  VKG_CHECK_FAILS(ctx, vkg_registry_add(reg, &d, "builtin"), VKG_E_PLUGIN,
+                  "op 'mine.op': the reserved fields of its node type are not zero");
+  t.reserved[7] = NULL;
+  d.license = "";
+  VKG_CHECK_FAILS(ctx, vkg_registry_add(reg, &d, "builtin"), VKG_E_PLUGIN, "empty license");
+  d.license = "MIT";
+  /* 4.0 had neither the license (its slot was reserved) nor variadic ports */
+  d.abi_minor = 0;
+  VKG_CHECK_FAILS(ctx, vkg_registry_add(reg, &d, "builtin"), VKG_E_PLUGIN, "reserved fields at the end");
+  d.license = NULL;
+  VKG_CHECK_FAILS(ctx, vkg_registry_add(reg, &d, "builtin"), VKG_E_PLUGIN,
+                  "input 'rest' has flags 0x2, unknown to input ports of plugin ABI 4.0");
+  d.abi_minor = VKG_ABI_MINOR;
+  d.license = "MIT";
+  t.inputs = odd_flag;
+  t.ninputs = 1;
+  VKG_CHECK_FAILS(ctx, vkg_registry_add(reg, &d, "builtin"), VKG_E_PLUGIN, "input 'a' has flags 0x20, unknown");
+  t.inputs = var_first;
+  t.ninputs = 2;
+  VKG_CHECK_FAILS(ctx, vkg_registry_add(reg, &d, "builtin"), VKG_E_PLUGIN,
+                  "variadic input 'rest' must be the last input port");
+  t.inputs = in_var;
+  t.outputs = out_var;
+  VKG_CHECK_FAILS(ctx, vkg_registry_add(reg, &d, "builtin"), VKG_E_PLUGIN, "output 'y' has flags 0x2, unknown");
+  t.outputs = in_var;
+  ck_assert_int_eq(vkg_registry_plugin_count(reg), 0);
+  VKG_CHECK_OK(ctx, vkg_registry_add(reg, &d, "builtin"));
+  ck_assert_str_eq(vkg_plugin_license(vkg_registry_plugin(reg, 0)), "MIT");
+}
+END_TEST
+
 START_TEST(test_describe_loaded) {
   VKG_CHECK_OK(ctx, vkg_registry_load_file(reg, SO("tp_good")));
   char *buf = NULL;
@@ -196,8 +265,11 @@ START_TEST(test_describe_loaded) {
   json_error_t je;
   json_t *root = json_loads(buf, 0, &je);
   ck_assert_msg(root != NULL, "%s", je.text);
+  ck_assert_int_eq(json_integer_value(json_object_get(root, "abi_major")), VKG_ABI_MAJOR);
+  ck_assert_int_eq(json_integer_value(json_object_get(root, "abi_minor")), VKG_ABI_MINOR);
   json_t *p = json_array_get(json_object_get(root, "plugins"), 0);
   ck_assert_str_eq(json_string_value(json_object_get(p, "origin")), SO("tp_good"));
+  ck_assert_str_eq(json_string_value(json_object_get(p, "license")), "MIT");
   ck_assert_str_eq(json_string_value(json_object_get(p, "version")), "0.1");
   json_t *node = json_array_get(json_object_get(p, "nodes"), 0);
   ck_assert_str_eq(json_string_value(json_object_get(node, "op")), "tp.make");
@@ -223,6 +295,8 @@ int main(void) {
   tcase_add_test(tc, test_load_dir);
   tcase_add_test(tc, test_load_default);
   tcase_add_test(tc, test_add_checks);
+  tcase_add_test(tc, test_abi_versions);
+  tcase_add_test(tc, test_abi_fields);
   tcase_add_test(tc, test_describe_loaded);
   suite_add_tcase(s, tc);
   return vkg_test_run_suite(s);

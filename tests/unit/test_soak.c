@@ -173,12 +173,16 @@ static const vkg_port_desc p_x_any[] = {{"x", "any", "watched tensor", 0}};
 static const vkg_port_desc p_x_f32[] = {{"x", "f32", "features [B, D]", 0}};
 static const vkg_port_desc p_trace[] = {{"trace", "f32", "trace of the covariance", 0}};
 static const vkg_node_type soak_types[] = {
-    {"probe", "samples memory at batch 10 and the last batch", VKG_NODE_SINK, 1, p_x_any, 0, NULL, 0, NULL, NULL,
-     probe_infer, NULL, probe_run, NULL, NULL, NULL, NULL},
-    {"stats", "mean/covariance accumulator (kernels/stats.h)", VKG_NODE_ACCUMULATOR, 1, p_x_f32, 1, p_trace, 0, NULL,
-     box_create, stats_infer, NULL, box_run, box_finish, box_destroy, NULL, NULL},
+    {.name = "probe", .doc = "samples memory at batch 10 and the last batch", .flags = VKG_NODE_SINK, .ninputs = 1,
+     .inputs = p_x_any, .infer = probe_infer, .run = probe_run},
+    {.name = "stats", .doc = "mean/covariance accumulator (kernels/stats.h)", .flags = VKG_NODE_ACCUMULATOR,
+     .ninputs = 1, .inputs = p_x_f32, .noutputs = 1, .outputs = p_trace, .create = box_create, .infer = stats_infer,
+     .run = box_run, .finish = box_finish, .destroy = box_destroy},
 };
-static const vkg_plugin_desc soak_plugin = {VKG_ABI_VERSION, "soak", "1.0", "soak test probes", 2, soak_types};
+static const vkg_plugin_desc soak_plugin = {
+    VKG_PLUGIN_ABI,
+    .name = "soak", .version = "1.0", .doc = "soak test probes", .ntypes = 2, .types = soak_types,
+};
 
 static int file_exists(const char *p) {
   struct stat sb;

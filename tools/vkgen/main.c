@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return help(NULL);
   if (!strcmp(cmd, "help")) return help(argc > 2 ? argv[2] : NULL);
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
-    printf("vkgen %s (plugin ABI %u, %s)\n", VKG_VERSION_STRING, VKG_ABI_VERSION,
+    printf("vkgen %s (plugin ABI %u.%u, %s)\n", VKG_VERSION_STRING, VKG_ABI_MAJOR, VKG_ABI_MINOR,
            vkg_comm_mpi_built() ? "with MPI" : "without MPI");
     return 0;
   }

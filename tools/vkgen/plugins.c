@@ -22,9 +22,16 @@ static void md_ports(FILE *out, const char *title, const vkg_port_desc *p, int n
   if (n == 0) return;
   fprintf(out, "%s:\n\n| port | dtypes | description |\n|---|---|---|\n", title);
   for (int i = 0; i < n; i++) {
-    fprintf(out, "| `%s` | %s | ", p[i].name, p[i].dtypes);
+    fprintf(out, "| `%s` | ", p[i].name);
+    md_cell(out, p[i].dtypes); /* "f32|i64": a bare '|' would split the cell */
+    fputs(" | ", out);
     md_cell(out, p[i].doc);
-    if (inputs && p[i].optional) fputs(" (optional)", out);
+    if (inputs && (p[i].flags & VKG_PORT_VARIADIC))
+      fputs((p[i].flags & VKG_PORT_OPTIONAL) ? " (variadic: a list of tensors, may be empty)"
+                                               : " (variadic: a list of one or more tensors)",
+            out);
+    else if (inputs && (p[i].flags & VKG_PORT_OPTIONAL))
+      fputs(" (optional)", out);
     fputs(" |\n", out);
   }
   fputc('\n', out);
@@ -64,6 +71,7 @@ static void describe_markdown(const vkg_registry *reg, FILE *out) {
     const vkg_plugin_desc *pd = vkg_registry_plugin(reg, i);
     fprintf(out, "## Plugin `%s` %s\n\n", pd->name, pd->version ? pd->version : "");
     if (pd->doc) fprintf(out, "%s\n\n", pd->doc);
+    fprintf(out, "License: %s. Plugin ABI %u.%u.\n\n", vkg_plugin_license(pd), pd->abi_major, pd->abi_minor);
     for (int j = 0; j < pd->ntypes; j++) {
       const vkg_node_type *t = &pd->types[j];
       fprintf(out, "### `%s.%s`\n\n", pd->name, t->name);

@@ -2,8 +2,9 @@
  *
  * Plugins are found, in order, in the install/build plugin folder, each folder of
  * VKGEN_PLUGIN_PATH (colon-separated) and each --plugin-path. A file that is not a vkgen
- * plugin, one built for another ABI or one whose ops are taken already is refused with a
- * warning naming the file; the others keep working.
+ * plugin, one built for another ABI major or a newer minor (plugin.h, "ABI versions") or
+ * one whose ops are taken already is refused with a warning naming the file; the others
+ * keep working.
  */
 #ifndef VKGEN_REGISTRY_H
 #define VKGEN_REGISTRY_H

@@ -36,7 +36,7 @@ static void hashes(const vkg_graph *g, uint64_t *gh, uint64_t *ph) {
   for (int i = 0; i < g->nnodes; i++) {
     const vkg_node *v = g->nodes[i];
     a = fnv_str(fnv_str(a, v->id), v->op);
-    for (int p = 0; p < v->type->ninputs; p++) {
+    for (int p = 0; p < v->nin; p++) {
       a = fnv_str(a, v->inputs[p].src ? v->inputs[p].src->id : "");
       a = fnv(a, &v->inputs[p].port, sizeof v->inputs[p].port);
     }

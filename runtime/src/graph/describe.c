@@ -24,7 +24,8 @@ static void flags_text(unsigned f, char *buf, size_t n) {
 static void describe_text(const vkg_registry *reg, FILE *out) {
   for (int i = 0; i < vkg_registry_plugin_count(reg); i++) {
     const vkg_plugin_desc *d = vkg_registry_plugin(reg, i);
-    fprintf(out, "%s %s (%s)\n", d->name, d->version ? d->version : "", vkg_registry_plugin_origin(reg, i));
+    fprintf(out, "%s %s (%s)\n  license %s, plugin ABI %u.%u\n", d->name, d->version ? d->version : "",
+            vkg_registry_plugin_origin(reg, i), vkg_plugin_license(d), d->abi_major, d->abi_minor);
     if (d->doc && d->doc[0]) fprintf(out, "  %s\n", d->doc);
     for (int t = 0; t < d->ntypes; t++) {
       const vkg_node_type *nt = &d->types[t];
@@ -38,8 +39,9 @@ static void describe_text(const vkg_registry *reg, FILE *out) {
         if (!n) continue;
         fprintf(out, "    %s:\n", k ? "outputs" : "inputs");
         for (int p = 0; p < n; p++)
-          fprintf(out, "      %-14s %-10s%s %s\n", ports[p].name, ports[p].dtypes, ports[p].optional ? " (optional)" : "",
-                  ports[p].doc ? ports[p].doc : "");
+          fprintf(out, "      %-14s %-10s%s%s %s\n", ports[p].name, ports[p].dtypes,
+                  (ports[p].flags & VKG_PORT_VARIADIC) ? " (variadic: a list)" : "",
+                  (ports[p].flags & VKG_PORT_OPTIONAL) ? " (optional)" : "", ports[p].doc ? ports[p].doc : "");
       }
       if (nt->nparams) fprintf(out, "    params:\n");
       for (int p = 0; p < nt->nparams; p++) {
@@ -77,7 +79,13 @@ static json_t *ports_json(int n, const vkg_port_desc *ports, int inputs) {
       json_array_append_new(dt, json_string(tok));
     json_object_set_new(o, "dtypes", dt);
     json_object_set_new(o, "doc", jstr(ports[p].doc));
-    if (inputs) json_object_set_new(o, "optional", json_boolean(ports[p].optional));
+    if (inputs) {
+      json_object_set_new(o, "optional", json_boolean(ports[p].flags & VKG_PORT_OPTIONAL));
+      /* a list of tensors: [port] .. [port + count - 1] of the node's inputs */
+      json_object_set_new(o, "variadic", json_boolean(ports[p].flags & VKG_PORT_VARIADIC));
+      if (ports[p].flags & VKG_PORT_VARIADIC)
+        json_object_set_new(o, "min_count", json_integer((ports[p].flags & VKG_PORT_OPTIONAL) ? 0 : 1));
+    }
     json_array_append_new(a, o);
   }
   return a;
@@ -136,6 +144,10 @@ vkg_status vkg_registry_describe(const vkg_registry *reg, FILE *out, int json) {
     json_t *p = json_object();
     json_object_set_new(p, "name", jstr(d->name));
     json_object_set_new(p, "version", jstr(d->version));
+    json_object_set_new(p, "license", json_string(vkg_plugin_license(d)));
+    char abi[32];
+    snprintf(abi, sizeof abi, "%u.%u", d->abi_major, d->abi_minor);
+    json_object_set_new(p, "abi", json_string(abi));
     json_object_set_new(p, "doc", jstr(d->doc));
     json_object_set_new(p, "origin", jstr(vkg_registry_plugin_origin(reg, i)));
     json_t *types = json_array();
@@ -143,7 +155,8 @@ vkg_status vkg_registry_describe(const vkg_registry *reg, FILE *out, int json) {
     json_object_set_new(p, "nodes", types);
     json_array_append_new(plugins, p);
   }
-  json_object_set_new(root, "abi_version", json_integer(VKG_ABI_VERSION));
+  json_object_set_new(root, "abi_major", json_integer(VKG_ABI_MAJOR));
+  json_object_set_new(root, "abi_minor", json_integer(VKG_ABI_MINOR));
   json_object_set_new(root, "plugins", plugins);
   int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   json_decref(root);

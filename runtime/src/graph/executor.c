@@ -64,9 +64,9 @@ static vkg_status check_outputs(vkg_node *v, const char *cb) {
 static vkg_status step(vkg_graph *g, vkg_node *v, int finish_only) {
   const vkg_node_type *t = v->type;
   vkg_tensor *inbuf[64];
-  vkg_tensor **in = t->ninputs <= 64 ? inbuf : malloc(sizeof *in * (size_t)t->ninputs);
+  vkg_tensor **in = v->nin <= 64 ? inbuf : malloc(sizeof *in * (size_t)v->nin);
   if (!in) return vkg_error(g->ctx, VKG_E_NOMEM, "out of host memory");
-  for (int p = 0; p < t->ninputs; p++) {
+  for (int p = 0; p < v->nin; p++) {
     const vkg_input_ref *r = &v->inputs[p];
     in[p] = r->src ? r->src->outs[r->port] : NULL;
   }
@@ -96,7 +96,7 @@ static vkg_status step(vkg_graph *g, vkg_node *v, int finish_only) {
   if (in != inbuf) free(in);
   if (st) return st;
   /* liveness */
-  for (int p = 0; p < t->ninputs; p++) {
+  for (int p = 0; p < v->nin; p++) {
     const vkg_input_ref *r = &v->inputs[p];
     /* phases() guarantees a node's inputs all live in the phase it runs in */
     if (!r->src || finish_only) continue;
@@ -119,7 +119,7 @@ static void count_consumers(vkg_graph *g) {
     memset(g->nodes[i]->consumers, 0, sizeof(int) * (size_t)g->nodes[i]->type->noutputs);
   for (int i = 0; i < g->nnodes; i++) {
     vkg_node *v = g->nodes[i];
-    for (int p = 0; p < v->type->ninputs; p++)
+    for (int p = 0; p < v->nin; p++)
       if (v->inputs[p].src) v->inputs[p].src->consumers[v->inputs[p].port]++;
   }
 }

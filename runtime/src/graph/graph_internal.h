@@ -96,8 +96,13 @@ struct vkg_node {
   const char *origin;
   vkg_loc loc; /* of the node's key */
   vkg_param_val *params; /* type->nparams */
-  vkg_input_ref *inputs; /* type->ninputs */
-  vkg_tensor_info *in_info;
+  /* Input slots, as in[] of infer and run: one per input port, except that the variadic
+   * port (the last, var_port >= 0) has var_count slots, from var_port on. */
+  int nin;
+  int var_port; /* -1: none */
+  int var_count;
+  vkg_input_ref *inputs; /* nin */
+  vkg_tensor_info *in_info; /* nin */
   vkg_tensor_info *out_info;
   void *state;
   int created;
@@ -162,6 +167,13 @@ const vkg_param_val *vkg_node_find_param(const vkg_node *node, const char *name)
 vkg_status vkg_param_convert(vkg_node *node, vkg_param_val *pv, const vkg_ynode *v, const vkg_loc *loc,
                              int resolve_path);
 void vkg_param_clear(vkg_param_val *pv);
+
+/* The input port that input slot `slot` belongs to. */
+static inline int vkg_node_slot_port(const vkg_node *node, int slot) {
+  return node->var_port >= 0 && slot >= node->var_port ? node->var_port : slot;
+}
+/* "x", or "tensors[2]" for the third tensor of variadic port "tensors". */
+const char *vkg_node_slot_name(const vkg_node *node, int slot, char *buf, size_t size);
 
 /* Format "node 'x' (op): " into buf. */
 const char *vkg_node_prefix(const vkg_node *node, char *buf, size_t size);

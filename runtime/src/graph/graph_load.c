@@ -236,6 +236,12 @@ static vkg_status make_node(vkg_graph *g, const vkg_yentry *e, vkg_node **out) {
       !n->remaining)
     return vkg_error(g->ctx, VKG_E_NOMEM, "out of host memory");
   for (int i = 0; i < t->nparams; i++) n->params[i].desc = &t->params[i];
+  /* until read_inputs sees the variadic port's list: one slot per port */
+  n->nin = t->ninputs;
+  n->var_port = -1;
+  for (int i = 0; i < t->ninputs; i++)
+    if (t->inputs[i].flags & VKG_PORT_VARIADIC) n->var_port = i;
+  n->var_count = n->var_port >= 0 ? 1 : 0;
   return VKG_OK;
 }
 
@@ -359,6 +365,94 @@ static vkg_status read_params(vkg_graph *g, vkg_node *n, const vkg_ynode *nv, co
 
 /* ---- inputs -------------------------------------------------------------------------- */
 
+/* One reference (a scalar NODE or NODE.PORT) for input slot `name` into *out. */
+static vkg_status read_ref(vkg_graph *g, const char *pre, const char *name, const vkg_ynode *v, const id_idx *ids,
+                           vkg_input_ref *out) {
+  vkg_loc vl = vloc(g, v);
+  if (v->kind != VKG_Y_SCALAR || vkg_ytree_is_null(v) || !v->scalar[0])
+    return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': expected NODE or NODE.PORT, got %s", pre, name,
+                        vkg_ytree_describe(v));
+  char ref[512];
+  snprintf(ref, sizeof ref, "%s", v->scalar);
+  char *dot = strchr(ref, '.');
+  if (dot) *dot = 0;
+  vkg_node *src = find_node(ids, g->nnodes, ref);
+  if (!src) {
+    char hint[300];
+    vkg_status st = suggest_node(g, ref, hint, sizeof hint);
+    if (st) return st;
+    return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': unknown node '%s'%s", pre, name, ref, hint);
+  }
+  const vkg_node_type *st_ = src->type;
+  int sp = -1;
+  if (dot) {
+    for (int p = 0; p < st_->noutputs; p++)
+      if (!strcmp(st_->outputs[p].name, dot + 1)) sp = p;
+    if (sp < 0) {
+      const char *c[64] = {0};
+      int nc = 0;
+      for (int p = 0; p < st_->noutputs && nc < 64; p++) c[nc++] = st_->outputs[p].name;
+      char hint[300];
+      vkg_suggest_hint(dot + 1, c, nc, hint, sizeof hint);
+      return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': node '%s' (%s) has no output '%s'%s", pre, name,
+                          src->id, src->op, dot + 1, nc ? hint : " (it has no outputs)");
+    }
+  } else if (st_->noutputs == 1) {
+    sp = 0;
+  } else if (st_->noutputs == 0) {
+    return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': node '%s' (%s) has no outputs", pre, name, src->id,
+                        src->op);
+  } else {
+    char list[512] = "";
+    for (int p = 0; p < st_->noutputs; p++) {
+      size_t l = strlen(list);
+      snprintf(list + l, sizeof list - l, "%s%s", p ? ", " : "", st_->outputs[p].name);
+    }
+    return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': node '%s' has outputs %s: name one as %s.%s", pre,
+                        name, src->id, list, src->id, st_->outputs[0].name);
+  }
+  *out = (vkg_input_ref){src, sp, vl};
+  return VKG_OK;
+}
+
+/* The variadic port's list: n->inputs and n->in_info grow to var_port + its length. */
+static vkg_status read_list(vkg_graph *g, vkg_node *n, const char *pre, const vkg_yentry *e, const id_idx *ids) {
+  const vkg_port_desc *pd = &n->type->inputs[n->var_port];
+  vkg_loc vl = vloc(g, e->val);
+  if (e->val->kind != VKG_Y_SEQ)
+    return vkg_error_at(g->ctx, VKG_E_INPUT, &vl,
+                        "%sinput '%s' is variadic: it takes a list of tensors, e.g. %s: [%s, other.out], got %s", pre,
+                        pd->name, pd->name,
+                        e->val->kind == VKG_Y_SCALAR && !vkg_ytree_is_null(e->val) ? e->val->scalar : "NODE",
+                        vkg_ytree_describe(e->val));
+  int count = e->val->n;
+  if (count == 0 && !(pd->flags & VKG_PORT_OPTIONAL))
+    return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': the list is empty; it takes at least one tensor", pre,
+                        pd->name);
+  int nin = n->var_port + count;
+  vkg_input_ref *refs = calloc(nin ? (size_t)nin : 1, sizeof *refs);
+  vkg_tensor_info *info = calloc(nin ? (size_t)nin : 1, sizeof *info);
+  if (!refs || !info) {
+    free(refs);
+    free(info);
+    return vkg_error(g->ctx, VKG_E_NOMEM, "out of host memory");
+  }
+  memcpy(refs, n->inputs, sizeof *refs * (size_t)n->var_port); /* fixed ports read so far */
+  free(n->inputs);
+  free(n->in_info);
+  n->inputs = refs;
+  n->in_info = info;
+  n->nin = nin;
+  n->var_count = count;
+  for (int k = 0; k < count; k++) {
+    char name[300];
+    snprintf(name, sizeof name, "%s[%d]", pd->name, k);
+    vkg_status st = read_ref(g, pre, name, e->val->items[k], ids, &n->inputs[n->var_port + k]);
+    if (st) return st;
+  }
+  return VKG_OK;
+}
+
 static vkg_status read_inputs(vkg_graph *g, vkg_node *n, const vkg_ynode *nv, const id_idx *ids) {
   const vkg_yentry *ie = vkg_ytree_get(nv, "inputs");
   const vkg_ynode *im = ie ? ie->val : NULL;
@@ -370,6 +464,7 @@ static vkg_status read_inputs(vkg_graph *g, vkg_node *n, const vkg_ynode *nv, co
     return vkg_error_at(g->ctx, VKG_E_INPUT, &l, "%s'inputs' must be a mapping of port: NODE or NODE.PORT, got %s",
                         pre, vkg_ytree_describe(im));
   }
+  const vkg_yentry *list = NULL;
   for (int i = 0; im && im->kind == VKG_Y_MAP && i < im->n; i++) {
     const vkg_yentry *e = &im->entries[i];
     vkg_loc kl = kloc(g, e);
@@ -385,55 +480,35 @@ static vkg_status read_inputs(vkg_graph *g, vkg_node *n, const vkg_ynode *nv, co
       return vkg_error_at(g->ctx, VKG_E_INPUT, &kl, "%sunknown input '%s'%s", pre, e->key,
                           nc ? hint : " (this op takes no inputs)");
     }
-    vkg_loc vl = vloc(g, e->val);
-    if (e->val->kind != VKG_Y_SCALAR || vkg_ytree_is_null(e->val) || !e->val->scalar[0])
-      return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': expected NODE or NODE.PORT, got %s", pre, e->key,
-                          vkg_ytree_describe(e->val));
-    char ref[512];
-    snprintf(ref, sizeof ref, "%s", e->val->scalar);
-    char *dot = strchr(ref, '.');
-    if (dot) *dot = 0;
-    vkg_node *src = find_node(ids, g->nnodes, ref);
-    if (!src) {
-      char hint[300];
-      vkg_status st = suggest_node(g, ref, hint, sizeof hint);
-      if (st) return st;
-      return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': unknown node '%s'%s", pre, e->key, ref, hint);
+    if (port == n->var_port) {
+      list = e; /* read last: its slots come after every fixed port's */
+      continue;
     }
-    const vkg_node_type *st_ = src->type;
-    int sp = -1;
-    if (dot) {
-      for (int p = 0; p < st_->noutputs; p++)
-        if (!strcmp(st_->outputs[p].name, dot + 1)) sp = p;
-      if (sp < 0) {
-        const char *c[64] = {0};
-        int nc = 0;
-        for (int p = 0; p < st_->noutputs && nc < 64; p++) c[nc++] = st_->outputs[p].name;
-        char hint[300];
-        vkg_suggest_hint(dot + 1, c, nc, hint, sizeof hint);
-        return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': node '%s' (%s) has no output '%s'%s", pre, e->key,
-                            src->id, src->op, dot + 1, nc ? hint : " (it has no outputs)");
-      }
-    } else if (st_->noutputs == 1) {
-      sp = 0;
-    } else if (st_->noutputs == 0) {
-      return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': node '%s' (%s) has no outputs", pre, e->key, src->id,
-                          src->op);
-    } else {
-      char list[512] = "";
-      for (int p = 0; p < st_->noutputs; p++) {
-        size_t l = strlen(list);
-        snprintf(list + l, sizeof list - l, "%s%s", p ? ", " : "", st_->outputs[p].name);
-      }
-      return vkg_error_at(g->ctx, VKG_E_INPUT, &vl, "%sinput '%s': node '%s' has outputs %s: name one as %s.%s", pre,
-                          e->key, src->id, list, src->id, st_->outputs[0].name);
+    if (e->val->kind == VKG_Y_SEQ) {
+      vkg_loc vl = vloc(g, e->val);
+      char var[300] = "";
+      if (n->var_port >= 0) snprintf(var, sizeof var, "; only '%s' does", t->inputs[n->var_port].name);
+      return vkg_error_at(g->ctx, VKG_E_INPUT, &vl,
+                          "%sinput '%s' takes one tensor (NODE or NODE.PORT), not a list (lists are for variadic "
+                          "inputs%s)",
+                          pre, e->key, n->var_port >= 0 ? var : ", and this op has none");
     }
-    n->inputs[port] = (vkg_input_ref){src, sp, vl};
+    vkg_status st = read_ref(g, pre, e->key, e->val, ids, &n->inputs[port]);
+    if (st) return st;
   }
-  for (int p = 0; p < t->ninputs; p++)
-    if (!n->inputs[p].src && !t->inputs[p].optional)
-      return vkg_error_at(g->ctx, VKG_E_INPUT, &n->loc, "%sinput '%s' is not connected (add inputs: {%s: NODE})", pre,
-                          t->inputs[p].name, t->inputs[p].name);
+  if (list) {
+    vkg_status st = read_list(g, n, pre, list, ids);
+    if (st) return st;
+  } else if (n->var_port >= 0) {
+    n->nin = n->var_port; /* not wired: no slots (refused below unless optional) */
+    n->var_count = 0;
+  }
+  for (int p = 0; p < t->ninputs; p++) {
+    int wired = p == n->var_port ? list != NULL : n->inputs[p].src != NULL;
+    if (!wired && !(t->inputs[p].flags & VKG_PORT_OPTIONAL))
+      return vkg_error_at(g->ctx, VKG_E_INPUT, &n->loc, "%sinput '%s' is not connected (add inputs: {%s: %s})", pre,
+                          t->inputs[p].name, t->inputs[p].name, p == n->var_port ? "[NODE, ...]" : "NODE");
+  }
   return VKG_OK;
 }
 

@@ -12,6 +12,19 @@ int64_t vkg_node_batch_index(const vkg_node *node) { return node->batch; }
 int64_t vkg_node_batch_count(const vkg_node *node) { return node->g->batches; }
 int vkg_node_runs_per_batch(const vkg_node *node) { return node->phase == VKG_PHASE_BATCH; }
 
+int vkg_node_input_count(const vkg_node *node, int port) {
+  if (!node || port < 0 || port >= node->type->ninputs) return -1;
+  return port == node->var_port ? node->var_count : 1;
+}
+
+const char *vkg_node_slot_name(const vkg_node *node, int slot, char *buf, size_t size) {
+  int port = vkg_node_slot_port(node, slot);
+  const char *name = node->type->inputs[port].name;
+  if (port == node->var_port) snprintf(buf, size, "%s[%d]", name, slot - port);
+  else snprintf(buf, size, "%s", name);
+  return buf;
+}
+
 const char *vkg_node_prefix(const vkg_node *node, char *buf, size_t size) {
   snprintf(buf, size, "node '%s' (%s): ", node->id, node->op ? node->op : "?");
   return buf;
@@ -130,10 +143,12 @@ vkg_status vkg_node_input_error(vkg_node *node, vkg_status code, int input, cons
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   vkg_node_prefix(node, pre, sizeof pre);
-  if (input < 0 || input >= node->type->ninputs) return vkg_error_at(node->g->ctx, code, &node->loc, "%s%s", pre, msg);
+  if (input < 0 || input >= node->nin) return vkg_error_at(node->g->ctx, code, &node->loc, "%s%s", pre, msg);
   const vkg_input_ref *r = &node->inputs[input];
   vkg_loc loc = r->src ? r->loc : node->loc;
-  return vkg_error_at(node->g->ctx, code, &loc, "%sinput '%s': %s", pre, node->type->inputs[input].name, msg);
+  char name[300];
+  return vkg_error_at(node->g->ctx, code, &loc, "%sinput '%s': %s", pre,
+                      vkg_node_slot_name(node, input, name, sizeof name), msg);
 }
 
 void vkg_node_warn(vkg_node *node, const char *fmt, ...) {

@@ -58,26 +58,84 @@ static int valid_name(const char *s) {
   return 1;
 }
 
-static vkg_status check_ports(vkg_registry *reg, const char *origin, const char *op, const char *what,
-                              int n, const vkg_port_desc *ports) {
+/* The port flags each minor of this major knows: 4.0 had VKG_PORT_OPTIONAL, 4.1 added
+ * VKG_PORT_VARIADIC. A plugin's flags must be ones its own minor knew. */
+static int known_port_flags(uint32_t minor) {
+  return minor >= 1 ? VKG_PORT_OPTIONAL | VKG_PORT_VARIADIC : VKG_PORT_OPTIONAL;
+}
+
+static vkg_status check_ports(vkg_registry *reg, const vkg_plugin_desc *d, const char *origin,
+                              const vkg_node_type *t, int inputs) {
+  const char *what = inputs ? "input" : "output";
+  int n = inputs ? t->ninputs : t->noutputs;
+  const vkg_port_desc *ports = inputs ? t->inputs : t->outputs;
   if (n < 0 || (n > 0 && !ports))
-    return vkg_error(reg->ctx, VKG_E_PLUGIN, "plugin %s: op '%s': bad %s table", origin, op, what);
+    return vkg_error(reg->ctx, VKG_E_PLUGIN, "plugin %s: op '%s': bad %s table", origin, t->name, what);
   for (int i = 0; i < n; i++) {
     if (!ports[i].name || !ports[i].name[0] || strchr(ports[i].name, '.'))
-      return vkg_error(reg->ctx, VKG_E_PLUGIN, "plugin %s: op '%s': %s %d has a bad name", origin, op, what, i);
+      return vkg_error(reg->ctx, VKG_E_PLUGIN, "plugin %s: op '%s': %s %d has a bad name", origin, t->name, what, i);
     if (!ports[i].dtypes)
-      return vkg_error(reg->ctx, VKG_E_PLUGIN, "plugin %s: op '%s': %s '%s' lists no dtypes", origin, op, what,
+      return vkg_error(reg->ctx, VKG_E_PLUGIN, "plugin %s: op '%s': %s '%s' lists no dtypes", origin, t->name, what,
                        ports[i].name);
+    int known = inputs ? known_port_flags(d->abi_minor) : 0;
+    if (ports[i].flags & ~known)
+      return vkg_error(reg->ctx, VKG_E_PLUGIN,
+                       "plugin %s: op '%s': %s '%s' has flags 0x%x, unknown to %s ports of plugin ABI %u.%u "
+                       "(the ABI it declares)",
+                       origin, t->name, what, ports[i].name, (unsigned)(ports[i].flags & ~known), what, d->abi_major,
+                       d->abi_minor);
+    if ((ports[i].flags & VKG_PORT_VARIADIC) && i != n - 1)
+      return vkg_error(reg->ctx, VKG_E_PLUGIN,
+                       "plugin %s: op '%s': variadic input '%s' must be the last input port (only one per op)",
+                       origin, t->name, ports[i].name);
   }
+  return VKG_OK;
+}
+
+static int all_zero(void *const *slots, int n) {
+  for (int i = 0; i < n; i++)
+    if (slots[i]) return 0;
+  return 1;
+}
+
+/* Plugins of ABI 1-3 had one uint32 abi_version where abi_major is now. */
+static void abi_text(const vkg_plugin_desc *d, char *buf, size_t n) {
+  if (d->abi_major < 4) snprintf(buf, n, "%u", d->abi_major);
+  else snprintf(buf, n, "%u.%u", d->abi_major, d->abi_minor);
+}
+
+/* Loads when the major is ours and the minor at most ours; nothing else of the descriptor
+ * is read before that holds. */
+static vkg_status check_abi(vkg_registry *reg, const vkg_plugin_desc *d, const char *origin) {
+  char theirs[32];
+  abi_text(d, theirs, sizeof theirs);
+  if (d->abi_major != VKG_ABI_MAJOR)
+    return vkg_error(reg->ctx, VKG_E_PLUGIN,
+                     "plugin %s: built for plugin ABI %s, this vkgen has ABI %u.%u (another major: rebuild the plugin "
+                     "against this vkgen's headers)",
+                     origin, theirs, VKG_ABI_MAJOR, VKG_ABI_MINOR);
+  if (d->abi_minor > VKG_ABI_MINOR)
+    return vkg_error(reg->ctx, VKG_E_PLUGIN,
+                     "plugin %s: built for plugin ABI %s, newer than this vkgen's ABI %u.%u (it may rely on what "
+                     "this vkgen lacks: update vkgen, or rebuild the plugin against these headers)",
+                     origin, theirs, VKG_ABI_MAJOR, VKG_ABI_MINOR);
+  /* In 4.0 the license slot was the first reserved slot: zero like the others. */
+  if (!all_zero(d->reserved, VKG_PLUGIN_DESC_RESERVED) || (d->abi_minor < 1 && d->license))
+    return vkg_error(reg->ctx, VKG_E_PLUGIN,
+                     "plugin %s: the reserved fields at the end of its descriptor are not zero (ABI %s leaves them "
+                     "zero; initialize the descriptor with designated initializers)",
+                     origin, theirs);
   return VKG_OK;
 }
 
 /* Everything that would make a graph using this plugin misbehave is refused up front. */
 static vkg_status check_desc(vkg_registry *reg, const vkg_plugin_desc *d, const char *origin) {
   vkg_ctx *ctx = reg->ctx;
-  if (d->abi_version != VKG_ABI_VERSION)
-    return vkg_error(ctx, VKG_E_PLUGIN, "plugin %s: built for plugin ABI %u, this vkgen has ABI %u", origin,
-                     d->abi_version, VKG_ABI_VERSION);
+  vkg_status st = check_abi(reg, d, origin);
+  if (st) return st;
+  if (d->license && !d->license[0])
+    return vkg_error(ctx, VKG_E_PLUGIN, "plugin %s: empty license (an SPDX expression such as \"MIT\", or NULL)",
+                     origin);
   if (!valid_name(d->name))
     return vkg_error(ctx, VKG_E_PLUGIN, "plugin %s: bad plugin name '%s' (want [a-z][a-z0-9_]*)", origin,
                      d->name ? d->name : "(null)");
@@ -94,8 +152,11 @@ static vkg_status check_desc(vkg_registry *reg, const vkg_plugin_desc *d, const 
     if ((t->flags & VKG_NODE_ACCUMULATOR) && !t->finish)
       return vkg_error(ctx, VKG_E_PLUGIN, "plugin %s: op '%s.%s' is an accumulator without a finish callback",
                        origin, d->name, t->name);
-    vkg_status st = check_ports(reg, origin, t->name, "input", t->ninputs, t->inputs);
-    if (!st) st = check_ports(reg, origin, t->name, "output", t->noutputs, t->outputs);
+    if (!all_zero(t->reserved, VKG_NODE_TYPE_RESERVED))
+      return vkg_error(ctx, VKG_E_PLUGIN, "plugin %s: op '%s.%s': the reserved fields of its node type are not zero",
+                       origin, d->name, t->name);
+    st = check_ports(reg, d, origin, t, 1);
+    if (!st) st = check_ports(reg, d, origin, t, 0);
     if (st) return st;
     if (t->nparams < 0 || (t->nparams > 0 && !t->params))
       return vkg_error(ctx, VKG_E_PLUGIN, "plugin %s: op '%s.%s': bad param table", origin, d->name, t->name);
@@ -331,6 +392,12 @@ const char *vkg_registry_suggest(const vkg_registry *reg, const char *op) {
   for (int i = 0; i < reg->nops; i++)
     if (!strcmp(reg->ops[i].type->name, op)) return reg->ops[i].op;
   return NULL;
+}
+
+const char *vkg_plugin_license(const vkg_plugin_desc *plugin) {
+  /* 4.0 had no license field (its slot was reserved) */
+  if (!plugin || plugin->abi_minor < 1 || !plugin->license) return "unknown";
+  return plugin->license;
 }
 
 int vkg_registry_plugin_count(const vkg_registry *reg) { return reg ? reg->nplugins : 0; }

@@ -26,7 +26,7 @@ static vkg_status report_cycle(vkg_graph *g, const int *indeg) {
     seen[v->index] = len;
     path[len++] = v;
     vkg_node *next = NULL;
-    for (int p = 0; p < v->type->ninputs && !next; p++) {
+    for (int p = 0; p < v->nin && !next; p++) {
       vkg_node *s = v->inputs[p].src;
       if (s && indeg[s->index] > 0) next = s;
     }
@@ -43,7 +43,7 @@ static vkg_status report_cycle(vkg_graph *g, const int *indeg) {
   vkg_node *consumer = len - 1 > first ? path[len - 2] : path[len - 1];
   vkg_node *producer = path[len - 1];
   vkg_loc loc = consumer->loc;
-  for (int p = 0; p < consumer->type->ninputs; p++)
+  for (int p = 0; p < consumer->nin; p++)
     if (consumer->inputs[p].src == producer) {
       loc = consumer->inputs[p].loc;
       break;
@@ -61,7 +61,7 @@ static vkg_status order(vkg_graph *g) {
   int *start = calloc((size_t)n + 1, sizeof *start);
   int nedges = 0;
   for (int i = 0; i < n; i++)
-    for (int p = 0; p < g->nodes[i]->type->ninputs; p++)
+    for (int p = 0; p < g->nodes[i]->nin; p++)
       if (g->nodes[i]->inputs[p].src) nedges++;
   int *adj = malloc(sizeof *adj * (size_t)(nedges ? nedges : 1));
   int *fill = calloc((size_t)n + 1, sizeof *fill);
@@ -73,7 +73,7 @@ static vkg_status order(vkg_graph *g) {
     goto done;
   }
   for (int i = 0; i < n; i++)
-    for (int p = 0; p < g->nodes[i]->type->ninputs; p++) {
+    for (int p = 0; p < g->nodes[i]->nin; p++) {
       vkg_node *s = g->nodes[i]->inputs[p].src;
       if (!s) continue;
       indeg[i]++;
@@ -81,7 +81,7 @@ static vkg_status order(vkg_graph *g) {
     }
   for (int i = 0; i < n; i++) start[i + 1] += start[i];
   for (int i = 0; i < n; i++)
-    for (int p = 0; p < g->nodes[i]->type->ninputs; p++) {
+    for (int p = 0; p < g->nodes[i]->nin; p++) {
       vkg_node *s = g->nodes[i]->inputs[p].src;
       if (s) adj[start[s->index] + fill[s->index]++] = i;
     }
@@ -118,7 +118,7 @@ static vkg_status phases(vkg_graph *g) {
   for (int i = 0; i < g->nnodes; i++) {
     vkg_node *v = g->nodes[i];
     vkg_node *per_batch = NULL, *final = NULL;
-    for (int p = 0; p < v->type->ninputs; p++) {
+    for (int p = 0; p < v->nin; p++) {
       vkg_node *s = v->inputs[p].src;
       if (!s) continue;
       if (s->phase == VKG_PHASE_FINAL || (s->type->flags & VKG_NODE_ACCUMULATOR)) {
@@ -159,20 +159,21 @@ static vkg_status infer_node(vkg_graph *g, vkg_node *v) {
   const vkg_node_type *t = v->type;
   char pre[512];
   vkg_node_prefix(v, pre, sizeof pre);
-  for (int p = 0; p < t->ninputs; p++) {
+  for (int p = 0; p < v->nin; p++) {
     const vkg_input_ref *r = &v->inputs[p];
+    const vkg_port_desc *port = &t->inputs[vkg_node_slot_port(v, p)];
     if (!r->src) {
       memset(&v->in_info[p], 0, sizeof v->in_info[p]);
       continue;
     }
     v->in_info[p] = r->src->out_info[r->port];
     vkg_dtype dt = v->in_info[p].dtype;
-    if (!vkg_dtypes_accept(t->inputs[p].dtypes, dt)) {
-      char sh[96];
+    if (!vkg_dtypes_accept(port->dtypes, dt)) {
+      char sh[96], name[300];
       vkg_shape_format(&v->in_info[p].shape, sh, sizeof sh);
       return vkg_error_at(g->ctx, VKG_E_INPUT, &r->loc, "%sinput '%s' accepts %s, but %s.%s is %s %s", pre,
-                          t->inputs[p].name, t->inputs[p].dtypes, r->src->id, r->src->type->outputs[r->port].name,
-                          vkg_dtype_name(dt), sh);
+                          vkg_node_slot_name(v, p, name, sizeof name), port->dtypes, r->src->id,
+                          r->src->type->outputs[r->port].name, vkg_dtype_name(dt), sh);
     }
   }
   for (int p = 0; p < t->noutputs; p++) memset(&v->out_info[p], 0, sizeof v->out_info[p]);

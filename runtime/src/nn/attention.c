@@ -53,13 +53,17 @@ static vkg_status swap12(vkg_ctx *ctx, vkg_tensor *x, int64_t b, int64_t n1, int
 }
 
 /* softmax(scale q k^T) v for q, k, v, o: [B, H, N, D]. Two GEMMs and a softmax over a
- * [B*H, N, N] score tensor: on lavapipe this is ~10x faster than vkg_attention's fused kernel
- * (measured 0.57 s vs 7.1 s for 16 x 256 x 256). Very long sequences fall back to vkg_attention
- * so the scores never take more than 256 MiB. */
+ * [B*H, N, N] score tensor: on lavapipe still the fastest path at the UNet/VAE sizes
+ * (test_kernel_attention_flash's bench, [B, H, N, D]: GEMM path / the fused kernel that
+ * vkg_attention runs / the three passes it ran before, s: [8, 1, 256, 256] 0.042 / 0.26 /
+ * 0.46; [1, 1, 1024, 512] 0.12 / 1.8 / 1.9; [4, 4, 1024, 64] 0.51 / 0.65 / 4.0;
+ * [1, 1, 4096, 64] 0.79 / 1.04 / 5.6): the tuned texel GEMM reuses each load across a larger
+ * register block. Where the scores would take more than 256 MiB, the fused kernel takes over:
+ * it never stores them (memory ~ B*H*N*D). */
 static vkg_status sdpa(vkg_ctx *ctx, vkg_tensor *q, vkg_tensor *k, vkg_tensor *v, vkg_tensor *o, float scale) {
   const vkg_shape *qs = vkg_tensor_shape(q);
   int64_t bh = qs->d[0] * qs->d[1], n = qs->d[2], d = qs->d[3];
-  if ((double)bh * (double)n * (double)n * 4.0 > 256.0 * 1048576.0) return vkg_attention(ctx, q, k, v, o, scale);
+  if ((double)bh * (double)n * (double)n * 4.0 > 256.0 * 1048576.0) return vkg_attention_flash(ctx, q, k, v, o, scale);
   vkg_shape s3 = vkg_shape_make(3, (int64_t[]){bh, n, d}), ss = vkg_shape_make(3, (int64_t[]){bh, n, n});
   vkg_tensor *q3 = NULL, *k3 = NULL, *v3 = NULL, *o3 = NULL, *sc = NULL;
   vkg_status st = vkg_nn_reshape(ctx, q, &s3, &q3);
