@@ -14,6 +14,7 @@
 
 #define FIX VKG_TEST_SOURCE_DIR "/tests/fixtures/models"
 #define MODEL FIX "/pixelcnn_tiny"
+#define TRAINED VKG_TEST_SOURCE_DIR "/models/pixelcnn-fashion"
 
 static vkg_registry *ar_registry(vkg_ctx *ctx) {
   vkg_registry *reg = NULL;
@@ -36,23 +37,30 @@ static const char *tmp_path(char *buf, size_t n, const char *file) {
   return buf;
 }
 
+/* Runs ar.logits of `model` in each of the modes on the pixels of node line px_node (its output
+ * px_out), plus the extra node lines, and saves each mode's logits under the mode's name in out. */
+static void run_logits_modes(vkg_ctx *ctx, vkg_registry *reg, const char *px_node, const char *px_out,
+                             const char *model, const char *const *modes, int nmodes, const char *extra,
+                             const char *out) {
+  char text[8192];
+  int len = snprintf(text, sizeof text, "vkgen: 1\nnodes:\n  %s\n%s", px_node, extra);
+  for (int i = 0; i < nmodes; i++)
+    len += snprintf(text + len, sizeof text - (size_t)len,
+                    "  lg_%s: {op: ar.logits, inputs: {pixels: %s}, params: {model: %s, mode: %s}}\n"
+                    "  sv_%s: {op: core.save_tensor, inputs: {tensor: lg_%s}, params: {path: %s, name: %s}}\n",
+                    modes[i], px_out, model, modes[i], modes[i], modes[i], out, modes[i]);
+  ck_assert_int_lt(len, (int)sizeof text);
+  run_text(ctx, reg, text);
+}
+
 START_TEST(test_logits_golden_full_and_band) {
   vkg_ctx *ctx = vkg_test_ctx();
   vkg_registry *reg = ar_registry(ctx);
-  char out[512], text[4096];
+  char out[512], px[600];
   tmp_path(out, sizeof out, "ar_logits.safetensors");
-  snprintf(text, sizeof text,
-           "vkgen: 1\nnodes:\n"
-           "  px: {op: core.load_tensor, params: {path: %s/io.safetensors, name: pixels}}\n"
-           "  xf: {op: core.load_tensor, params: {path: %s/io.safetensors, name: x}}\n"
-           "  full: {op: ar.logits, inputs: {pixels: px}, params: {model: %s}}\n"
-           "  band: {op: ar.logits, inputs: {pixels: px}, params: {model: %s, mode: band}}\n"
-           "  cache: {op: ar.logits, inputs: {pixels: px}, params: {model: %s, mode: cache}}\n"
-           "  s1: {op: core.save_tensor, inputs: {tensor: full}, params: {path: %s, name: full}}\n"
-           "  s2: {op: core.save_tensor, inputs: {tensor: band}, params: {path: %s, name: band}}\n"
-           "  s3: {op: core.save_tensor, inputs: {tensor: cache}, params: {path: %s, name: cache}}\n",
-           MODEL, MODEL, MODEL, MODEL, MODEL, out, out, out);
-  run_text(ctx, reg, text);
+  snprintf(px, sizeof px, "px: {op: core.load_tensor, params: {path: %s/io.safetensors, name: pixels}}", MODEL);
+  const char *modes[3] = {"full", "band", "cache"};
+  run_logits_modes(ctx, reg, px, "px", MODEL, modes, 3, "", out);
   size_t nf, nb, nr, nc;
   float *cache = vkg_test_read_tensor(ctx, out, "cache", &nc);
   float *full = vkg_test_read_tensor(ctx, out, "full", &nf), *band = vkg_test_read_tensor(ctx, out, "band", &nb);
@@ -287,19 +295,18 @@ START_TEST(test_cache_odd_shapes) {
   snprintf(out, sizeof out, "%s/px.safetensors", dir);
   vkg_st_write_entry pe = {"pixels", VKG_F32, vkg_shape_make(4, pd), px};
   VKG_CHECK_OK(ctx, vkg_safetensors_write(ctx, out, &pe, 1, NULL, 0, 0));
+  char px_node[600], lg[600];
+  snprintf(px_node, sizeof px_node, "px: {op: core.load_tensor, params: {path: %s/px.safetensors, name: pixels}}",
+           dir);
+  snprintf(lg, sizeof lg, "%s/lg.safetensors", dir);
   snprintf(text, sizeof text,
-           "vkgen: 1\nnodes:\n"
-           "  px: {op: core.load_tensor, params: {path: %s/px.safetensors, name: pixels}}\n"
-           "  full: {op: ar.logits, inputs: {pixels: px}, params: {model: %s}}\n"
-           "  cache: {op: ar.logits, inputs: {pixels: px}, params: {model: %s, mode: cache}}\n"
-           "  s1: {op: core.save_tensor, inputs: {tensor: full}, params: {path: %s/lg.safetensors, name: full}}\n"
-           "  s2: {op: core.save_tensor, inputs: {tensor: cache}, params: {path: %s/lg.safetensors, name: cache}}\n"
            "  sc: {op: ar.sample, params: {model: %s, batch: 3, size: 6, seed: 9, temperature: 0.8, mode: cache}}\n"
            "  sf: {op: ar.sample, params: {model: %s, batch: 3, size: 6, seed: 9, temperature: 0.8, mode: full}}\n"
-           "  s3: {op: core.save_tensor, inputs: {tensor: sc.pixels}, params: {path: %s/lg.safetensors, name: sc}}\n"
-           "  s4: {op: core.save_tensor, inputs: {tensor: sf.pixels}, params: {path: %s/lg.safetensors, name: sf}}\n",
-           dir, dir, dir, dir, dir, dir, dir, dir, dir);
-  run_text(ctx, reg, text);
+           "  s3: {op: core.save_tensor, inputs: {tensor: sc.pixels}, params: {path: %s, name: sc}}\n"
+           "  s4: {op: core.save_tensor, inputs: {tensor: sf.pixels}, params: {path: %s, name: sf}}\n",
+           dir, dir, lg, lg);
+  const char *modes[2] = {"full", "cache"};
+  run_logits_modes(ctx, reg, px_node, "px", dir, modes, 2, text, lg);
   snprintf(out, sizeof out, "%s/lg.safetensors", dir);
   size_t nf, nc, ns, nsf;
   float *full = vkg_test_read_tensor(ctx, out, "full", &nf), *cache = vkg_test_read_tensor(ctx, out, "cache", &nc);
@@ -320,6 +327,34 @@ START_TEST(test_cache_odd_shapes) {
   ck_assert_msg(memcmp(sc, sf, ns) == 0, "cache and full sampling differ on the odd model");
   free(ref), free(reff), free(full), free(cache), free(sc), free(sf);
   odd_net_free(&n);
+  vkg_registry_destroy(reg);
+  vkg_test_ctx_destroy(ctx);
+}
+END_TEST
+
+/* The trained model (5 layers, fm 32) on full 28-wide rows: a dispatch covers a whole row, where
+ * lavapipe's loop limiter (65535 loop iterations per invocation) would cut a kernel whose loops
+ * run longer than vkg_ar_cache_loop_iters estimates. Cache logits must equal full logits. */
+START_TEST(test_cache_trained_model_rows) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  vkg_registry *reg = ar_registry(ctx);
+  char out[512];
+  tmp_path(out, sizeof out, "ar_trained.safetensors");
+  const char *modes[2] = {"full", "cache"};
+  run_logits_modes(ctx, reg,
+                   "px: {op: core.load_idx, params: {path: /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz,"
+                   " batch: 2, offset: 7, range: [0, 255]}}",
+                   "px.images", TRAINED, modes, 2, "", out);
+  size_t nf, nc;
+  float *full = vkg_test_read_tensor(ctx, out, "full", &nf), *cache = vkg_test_read_tensor(ctx, out, "cache", &nc);
+  ck_assert_uint_eq(nf, (size_t)2 * 256 * 28 * 28 * 4);
+  ck_assert_uint_eq(nc, nf);
+  size_t worst = 0;
+  const double err = vkg_test_rel_err(cache, full, nf / 4, 1e-5, 0, &worst);
+  ck_assert_msg(err <= 1.0, "cache vs full logits of the trained model at %zu: %g vs %g", worst, cache[worst],
+                full[worst]);
+  free(full);
+  free(cache);
   vkg_registry_destroy(reg);
   vkg_test_ctx_destroy(ctx);
 }
@@ -367,6 +402,7 @@ int main(void) {
   tcase_add_test(tc, test_sample_deterministic_batch_independent);
   tcase_add_test(tc, test_band_equals_full_cropped);
   tcase_add_test(tc, test_cache_odd_shapes);
+  tcase_add_test(tc, test_cache_trained_model_rows);
   tcase_add_test(tc, test_temperature_not_positive);
   tcase_add_test(tc, test_wrong_channels);
   tcase_add_test(tc, test_wrong_model_class);
