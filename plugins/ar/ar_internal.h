@@ -25,6 +25,12 @@ typedef struct vkg_pixelcnn {
   int64_t in_channels, levels, hidden;
   vkg_ar_layer *layers;
   vkg_tensor *head_w, *head_b; /* [levels, hidden, 1, 1], [levels] */
+  /* Cache mode (cache.c, shaders/ar/ar_pixel.comp): one position per layer and pixel. */
+  int cache_ok;     /* causal, every layer hidden wide, no layer after the first reads right of the centre */
+  int ncc0, ncc;    /* centre-row columns kept: layer 0; the widest of the later layers */
+  int64_t cp, levels_p;          /* hidden and levels rounded up to 8 */
+  vkg_tensor *pk_w, *pk_b;       /* per layer [cin, kh_used, k, cp]; [L, cp] */
+  vkg_tensor *pk_hw, *pk_hb;     /* head [hidden, levels_p]; [levels_p] */
   int uploaded;
 } vkg_pixelcnn;
 
@@ -59,7 +65,7 @@ vkg_status vkg_ar_to_unit(vkg_ctx *ctx, const vkg_tensor *pixels, vkg_tensor *y)
 vkg_status vkg_ar_put(vkg_ctx *ctx, const vkg_tensor *src, vkg_tensor *dst, int64_t pos, int mode);
 
 /* ---- per-pixel evaluation --------------------------------------------------------------- */
-typedef enum vkg_ar_mode { VKG_AR_FULL = 0, VKG_AR_BAND = 1 } vkg_ar_mode;
+typedef enum vkg_ar_mode { VKG_AR_FULL = 0, VKG_AR_BAND = 1, VKG_AR_CACHE = 2 } vkg_ar_mode;
 
 /* Buffers for evaluating the logits of one pixel at a time over a batch of B images H x W.
  * FULL runs every masked layer on the whole image for each pixel; BAND only on the window
@@ -80,6 +86,26 @@ void vkg_ar_eval_free(vkg_ar_eval *ev);
 /* Records the logits of pixel (r, c) of x [B, cin, H, W] (f32 network input) into ev->logits. */
 vkg_status vkg_ar_eval_pixel(vkg_ctx *ctx, const vkg_pixelcnn *net, vkg_ar_eval *ev, const vkg_tensor *x, int64_t r,
                              int64_t c);
+
+/* ---- cache mode (cache.c) ---------------------------------------------------------------- */
+/* lavapipe ends an invocation's loops after 65535 iterations in all (gallivm's loop limiter):
+ * a cache-mode dispatch stays under this many, the network's loop iterations per pixel
+ * (estimated from above) times the pixels it does. */
+#define VKG_AR_CACHE_MAX_ITERS 50000
+int64_t vkg_ar_cache_loop_iters(const vkg_pixelcnn *net);
+/* Pixels one vkg_ar_cache_row call may cover (>= 1; cache_ok needs one pixel to fit). */
+int64_t vkg_ar_cache_pixels_per_dispatch(const vkg_pixelcnn *net);
+/* Every layer's map for B images H x W (f32 [L, B, hidden, H, W]), filled pixel by pixel. */
+vkg_status vkg_ar_cache_hidden_create(vkg_ctx *ctx, const vkg_pixelcnn *net, int64_t B, int64_t H, int64_t W,
+                                      vkg_tensor **hid);
+/* Pixels c0 .. c1-1 of row r through the whole network in one dispatch (needs net->cache_ok
+ * and every earlier pixel done). Sampling (pix != NULL): draws each pixel as vkg_categorical
+ * with (temperature, seed, first_sample, stream = r * W + c) and writes it to pix (i32) and x
+ * (f32, pixel / 255). Teacher forcing (logits != NULL): x is the given image, the logits of
+ * each pixel go to logits [B, levels, H, W]. */
+vkg_status vkg_ar_cache_row(vkg_ctx *ctx, const vkg_pixelcnn *net, int64_t B, int64_t H, int64_t W, vkg_tensor *x,
+                            vkg_tensor *hid, int64_t r, int64_t c0, int64_t c1, vkg_tensor *pix, vkg_tensor *logits,
+                            float temperature, uint64_t seed, uint64_t first_sample);
 
 /* ---- shared node helpers ----------------------------------------------------------------- */
 typedef struct vkg_ar_model {

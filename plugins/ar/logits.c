@@ -15,8 +15,9 @@ const vkg_port_desc vkg_ar_logits_outputs[1] = {
 const vkg_param_desc vkg_ar_logits_params[VKG_AR_LOGITS_NPARAMS] = {
     {"model", VKG_PARAM_PATH, NULL, "model folder (config.json + model.safetensors, _class_name PixelCNN)", NULL, 0, 0},
     {"mode", VKG_PARAM_ENUM, "full",
-     "full: one pass over the image; band: each pixel from its own band of rows (slow; equals full)", "full|band", 0,
-     0},
+     "full: one pass over the image; band: each pixel from its own band of rows (slow; equals full); cache: pixel by "
+     "pixel as ar.sample's cache mode (equals full)",
+     "full|band|cache", 0, 0},
 };
 
 typedef struct logits_state {
@@ -34,7 +35,11 @@ vkg_status vkg_ar_logits_create(vkg_node *node, void **state) {
   }
   const char *mode = "full";
   vkg_node_param_string(node, "mode", &mode);
-  s->mode = strcmp(mode, "band") == 0 ? VKG_AR_BAND : VKG_AR_FULL;
+  s->mode = strcmp(mode, "band") == 0 ? VKG_AR_BAND : strcmp(mode, "cache") == 0 ? VKG_AR_CACHE : VKG_AR_FULL;
+  if (s->mode == VKG_AR_CACHE && !s->am.net.cache_ok) {
+    vkg_node_warn(node, "the model's masks (or layer widths) do not allow cache mode, using full");
+    s->mode = VKG_AR_FULL;
+  }
   if (s->mode == VKG_AR_BAND && !s->am.net.causal)
     vkg_node_warn(node, "the model's masks see rows below the pixel: band mode is not exact, using full");
   *state = s;
@@ -104,6 +109,22 @@ static vkg_status logits_band(vkg_node *node, const vkg_pixelcnn *net, const vkg
   return st;
 }
 
+static vkg_status logits_cache(vkg_node *node, const vkg_pixelcnn *net, vkg_tensor *x, vkg_tensor *y) {
+  vkg_ctx *ctx = vkg_node_ctx(node);
+  const vkg_shape *xs = vkg_tensor_shape(x);
+  const int64_t B = xs->d[0], H = xs->d[2], W = xs->d[3];
+  vkg_tensor *hid = NULL;
+  vkg_status st = vkg_ar_cache_hidden_create(ctx, net, B, H, W, &hid);
+  for (int64_t r = 0; r < H && st == VKG_OK; r++) {
+    const int64_t step = vkg_ar_cache_pixels_per_dispatch(net);
+    for (int64_t c = 0; c < W && st == VKG_OK; c += step)
+      st = vkg_ar_cache_row(ctx, net, B, H, W, x, hid, r, c, c + step < W ? c + step : W, NULL, y, 1.0f, 0, 0);
+    vkg_node_progress(node, r + 1, H, "rows");
+  }
+  vkg_tensor_unref(hid);
+  return st;
+}
+
 vkg_status vkg_ar_logits_run(vkg_node *node, void *state, vkg_tensor *const *in, vkg_tensor **out) {
   logits_state *s = state;
   vkg_ctx *ctx = vkg_node_ctx(node);
@@ -115,6 +136,7 @@ vkg_status vkg_ar_logits_run(vkg_node *node, void *state, vkg_tensor *const *in,
   if ((st = vkg_tensor_create(ctx, VKG_F32, ps, &x)) == VKG_OK && (st = vkg_ar_to_unit(ctx, in[0], x)) == VKG_OK &&
       (st = vkg_tensor_create(ctx, VKG_F32, &ys, &y)) == VKG_OK) {
     if (s->mode == VKG_AR_BAND) st = logits_band(node, &s->am.net, x, y);
+    else if (s->mode == VKG_AR_CACHE) st = logits_cache(node, &s->am.net, x, y);
     else st = logits_full(ctx, &s->am.net, x, y);
   }
   vkg_tensor_unref(x);

@@ -24,6 +24,7 @@ vkg_status vkg_pixelcnn_open(vkg_ctx *ctx, vkg_model *m, vkg_pixelcnn *net) {
   net->layers = calloc((size_t)L, sizeof *net->layers);
   if (!net->layers) return vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
   net->causal = 1;
+  net->cache_ok = 1;
   int64_t prev = -1;
   for (int l = 0; l < L; l++) {
     const int key = 3 * l;
@@ -57,6 +58,15 @@ vkg_status vkg_pixelcnn_open(vkg_ctx *ctx, vkg_model *m, vkg_pixelcnn *net) {
       for (int64_t i = k / 2 + 1; i < k; i++)
         for (int64_t j = 0; j < k; j++)
           if (mask[(pl * k + i) * k + j] != 0.0f) net->causal = 0;
+    /* Centre-row columns in use: cache mode needs the layers after the first to stop at the
+     * centre (mask B; the first layer reads the image, which is given up to the pixel). */
+    int ncc = 0;
+    for (int64_t pl = 0; pl < planes; pl++)
+      for (int64_t j = 0; j < k; j++)
+        if (mask[(pl * k + k / 2) * k + j] != 0.0f && (int)j + 1 > ncc) ncc = (int)j + 1;
+    if (l == 0) net->ncc0 = ncc;
+    else if (ncc > net->ncc) net->ncc = ncc;
+    if (l > 0 && (ncc > k / 2 + 1 || s->d[0] != net->layers[0].cout)) net->cache_ok = 0;
     free(mask);
   }
   net->in_channels = net->layers[0].cin;
@@ -71,10 +81,16 @@ vkg_status vkg_pixelcnn_open(vkg_ctx *ctx, vkg_model *m, vkg_pixelcnn *net) {
                      wpath, 3 * L, (long long)prev, b);
   }
   net->levels = h->shape.d[0];
+  if (!net->causal) net->cache_ok = 0;
+  net->cp = (net->hidden + 7) / 8 * 8;
+  net->levels_p = (net->levels + 7) / 8 * 8;
+  if (vkg_ar_cache_loop_iters(net) > VKG_AR_CACHE_MAX_ITERS) net->cache_ok = 0;
   return VKG_OK;
 }
 
-static vkg_status upload_layer(vkg_ctx *ctx, vkg_model *m, vkg_pixelcnn *net, int l) {
+/* Uploads layer l; when pk is not NULL also writes its weights into pk ([cin, kh, k, cp]) and
+ * its bias into pkb ([cp]) for cache mode. */
+static vkg_status upload_layer(vkg_ctx *ctx, vkg_model *m, vkg_pixelcnn *net, int l, float *pk, float *pkb) {
   vkg_ar_layer *ly = &net->layers[l];
   const int key = 3 * l, k = net->k, kh = net->kh_used;
   const int64_t wd[4] = {ly->cout, ly->cin, k, k}, cd[1] = {ly->cout};
@@ -109,7 +125,9 @@ static vkg_status upload_layer(vkg_ctx *ctx, vkg_model *m, vkg_pixelcnn *net, in
         for (int j = 0; j < k; j++) {
           const int64_t src = ((co * ly->cin + ci) * k + i) * k + j, dst = ((co * ly->cin + ci) * kh + i) * k + j;
           wt[dst] = w[src] * mask[src] * scale[co];
+          if (pk) pk[((ci * kh + i) * k + j) * net->cp + co] = wt[dst];
         }
+    if (pkb) pkb[co] = shift[co];
   }
   const int64_t td[4] = {ly->cout, ly->cin, kh, k};
   vkg_shape ws = vkg_shape_make(4, td), bs = vkg_shape_make(1, cd);
@@ -129,10 +147,59 @@ done:
   return st;
 }
 
+/* Cache mode's head: weights transposed to [hidden, levels_p], bias [levels_p], zero padded. */
+static vkg_status upload_cache_head(vkg_ctx *ctx, vkg_model *m, vkg_pixelcnn *net) {
+  const int64_t hd[4] = {net->levels, net->hidden, 1, 1}, bd[1] = {net->levels};
+  float *w = NULL, *b = NULL;
+  vkg_status st;
+  if ((st = vkg_model_read(ctx, m, 4, hd, &w, NULL, "%d.weight", 3 * net->nlayers)) != VKG_OK ||
+      (st = vkg_model_read(ctx, m, 1, bd, &b, NULL, "%d.bias", 3 * net->nlayers)) != VKG_OK) {
+    free(w);
+    free(b);
+    return st;
+  }
+  float *tw = calloc((size_t)(net->hidden * net->levels_p), sizeof *tw), *tb = calloc((size_t)net->levels_p, sizeof *tb);
+  if (!tw || !tb) st = vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
+  else {
+    for (int64_t lv = 0; lv < net->levels; lv++) {
+      tb[lv] = b[lv];
+      for (int64_t ci = 0; ci < net->hidden; ci++) tw[ci * net->levels_p + lv] = w[lv * net->hidden + ci];
+    }
+    vkg_shape ws = vkg_shape_4d(1, 1, net->hidden, net->levels_p), bs = vkg_shape_make(1, &net->levels_p);
+    if ((st = vkg_tensor_create_from(ctx, VKG_F32, &ws, tw, &net->pk_hw)) == VKG_OK)
+      st = vkg_tensor_create_from(ctx, VKG_F32, &bs, tb, &net->pk_hb);
+  }
+  free(w);
+  free(b);
+  free(tw);
+  free(tb);
+  return st;
+}
+
 vkg_status vkg_pixelcnn_upload(vkg_ctx *ctx, vkg_model *m, vkg_pixelcnn *net) {
   if (net->uploaded) return VKG_OK;
   vkg_status st = VKG_OK;
-  for (int l = 0; l < net->nlayers && st == VKG_OK; l++) st = upload_layer(ctx, m, net, l);
+  float *pk = NULL, *pkb = NULL;
+  int64_t pk_n = 0;
+  if (net->cache_ok) {
+    for (int l = 0; l < net->nlayers; l++) pk_n += net->layers[l].cin * net->kh_used * net->k * net->cp;
+    pk = calloc((size_t)pk_n, sizeof *pk);
+    pkb = calloc((size_t)(net->nlayers * net->cp), sizeof *pkb);
+    if (!pk || !pkb) st = vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
+  }
+  int64_t off = 0;
+  for (int l = 0; l < net->nlayers && st == VKG_OK; l++) {
+    st = upload_layer(ctx, m, net, l, pk ? pk + off : NULL, pkb ? pkb + l * net->cp : NULL);
+    off += net->layers[l].cin * net->kh_used * net->k * net->cp;
+  }
+  if (st == VKG_OK && pk) {
+    vkg_shape ws = vkg_shape_make(1, &pk_n), bs = vkg_shape_4d(1, 1, net->nlayers, net->cp);
+    if ((st = vkg_tensor_create_from(ctx, VKG_F32, &ws, pk, &net->pk_w)) == VKG_OK &&
+        (st = vkg_tensor_create_from(ctx, VKG_F32, &bs, pkb, &net->pk_b)) == VKG_OK)
+      st = upload_cache_head(ctx, m, net);
+  }
+  free(pk);
+  free(pkb);
   const int64_t hd[4] = {net->levels, net->hidden, 1, 1}, bd[1] = {net->levels};
   if (st == VKG_OK) st = vkg_model_load(ctx, m, 4, hd, &net->head_w, "%d.weight", 3 * net->nlayers);
   if (st == VKG_OK) st = vkg_model_load(ctx, m, 1, bd, &net->head_b, "%d.bias", 3 * net->nlayers);
@@ -148,6 +215,10 @@ void vkg_pixelcnn_free(vkg_pixelcnn *net) {
   free(net->layers);
   vkg_tensor_unref(net->head_w);
   vkg_tensor_unref(net->head_b);
+  vkg_tensor_unref(net->pk_w);
+  vkg_tensor_unref(net->pk_b);
+  vkg_tensor_unref(net->pk_hw);
+  vkg_tensor_unref(net->pk_hb);
   memset(net, 0, sizeof *net);
 }
 

@@ -21,9 +21,11 @@ const vkg_param_desc vkg_ar_sample_params[VKG_AR_SAMPLE_NPARAMS] = {
     {"size", VKG_PARAM_INT, "0", "image height = width; 0: config image_size, else 28", NULL, 0, 4096},
     {"seed", VKG_PARAM_INT, "0", "random seed", NULL, 0, 0},
     {"temperature", VKG_PARAM_FLOAT, "1.0", "softmax temperature (> 0); lower is more conservative", NULL, 0, 0},
-    {"mode", VKG_PARAM_ENUM, "band",
-     "band: each pixel's pass covers only the rows it can see; full: the whole image every pixel (for comparison)",
-     "band|full", 0, 0},
+    {"mode", VKG_PARAM_ENUM, "cache",
+     "cache: each layer computed at the new pixel only, earlier positions kept (head, draw and write fused, a row "
+     "per dispatch); band: each pixel's pass covers only the rows it can see; full: the whole image every pixel "
+     "(for comparison). All three give the same samples",
+     "cache|band|full", 0, 0},
 };
 
 typedef struct sample_state {
@@ -35,6 +37,7 @@ typedef struct sample_state {
   vkg_ar_eval ev;
   int ev_ready;
   vkg_tensor *idx; /* [B] i32 */
+  vkg_tensor *hid; /* cache mode: every layer's maps */
 } sample_state;
 
 vkg_status vkg_ar_sample_create(vkg_node *node, void **state) {
@@ -51,14 +54,14 @@ vkg_status vkg_ar_sample_create(vkg_node *node, void **state) {
     return st;
   }
   int64_t seed = 0, size = 0;
-  const char *mode = "band";
+  const char *mode = "cache";
   vkg_node_param_int(node, "batch", &s->batch);
   vkg_node_param_int(node, "size", &size);
   vkg_node_param_int(node, "seed", &seed);
   vkg_node_param_string(node, "mode", &mode);
   s->seed = (uint64_t)seed;
   s->temperature = (float)temp;
-  s->mode = strcmp(mode, "full") == 0 ? VKG_AR_FULL : VKG_AR_BAND;
+  s->mode = strcmp(mode, "full") == 0 ? VKG_AR_FULL : strcmp(mode, "band") == 0 ? VKG_AR_BAND : VKG_AR_CACHE;
   if (size == 0) {
     size = 28;
     if ((st = vkg_model_cfg_int(ctx, s->am.model, "image_size", 0, &size)) != VKG_OK || size < 1) {
@@ -82,6 +85,10 @@ vkg_status vkg_ar_sample_create(vkg_node *node, void **state) {
     vkg_ar_sample_destroy(s);
     return st;
   }
+  if (s->mode == VKG_AR_CACHE && !s->am.net.cache_ok) {
+    vkg_node_warn(node, "the model's masks (or layer widths) do not allow cache mode, using band");
+    s->mode = VKG_AR_BAND;
+  }
   if (s->mode == VKG_AR_BAND && !s->am.net.causal)
     vkg_node_warn(node, "the model's masks see rows below the pixel: band mode is not exact, using full");
   *state = s;
@@ -102,6 +109,12 @@ vkg_status vkg_ar_sample_start(vkg_node *node, void *state) {
   vkg_ctx *ctx = vkg_node_ctx(node);
   vkg_status st = vkg_ar_model_upload(node, &s->am);
   if (st != VKG_OK || s->ev_ready) return st;
+  if (s->mode == VKG_AR_CACHE) {
+    if ((st = vkg_ar_cache_hidden_create(ctx, &s->am.net, s->batch, s->size, s->size, &s->hid)) != VKG_OK)
+      return vkg_ar_node_fail(node, st, NULL);
+    s->ev_ready = 1;
+    return VKG_OK;
+  }
   st = vkg_ar_eval_init(ctx, &s->am.net, s->mode, s->batch, s->size, s->size, &s->ev);
   vkg_shape is = vkg_shape_make(1, &s->batch);
   if (st == VKG_OK) st = vkg_tensor_create(ctx, VKG_I32, &is, &s->idx);
@@ -133,6 +146,14 @@ vkg_status vkg_ar_sample_run(vkg_node *node, void *state, vkg_tensor *const *in,
       st = vkg_error(ctx, VKG_E_INTERRUPTED, "interrupted at row %lld of %lld", (long long)r, (long long)H);
       break;
     }
+    if (s->mode == VKG_AR_CACHE) {
+      const int64_t step = vkg_ar_cache_pixels_per_dispatch(&s->am.net);
+      for (int64_t c = 0; c < W && st == VKG_OK; c += step)
+        st = vkg_ar_cache_row(ctx, &s->am.net, B, H, W, x, s->hid, r, c, c + step < W ? c + step : W, pix, NULL,
+                              s->temperature, s->seed, first);
+      vkg_node_progress(node, r + 1, H, "rows");
+      continue;
+    }
     for (int64_t c = 0; c < W && st == VKG_OK; c++) {
       const int64_t pos = r * W + c;
       if ((st = vkg_ar_eval_pixel(ctx, &s->am.net, &s->ev, x, r, c)) == VKG_OK &&
@@ -158,8 +179,9 @@ vkg_status vkg_ar_sample_run(vkg_node *node, void *state, vkg_tensor *const *in,
 void vkg_ar_sample_destroy(void *state) {
   sample_state *s = state;
   if (!s) return;
-  if (s->ev_ready) vkg_ar_eval_free(&s->ev);
+  if (s->ev_ready && s->mode != VKG_AR_CACHE) vkg_ar_eval_free(&s->ev);
   vkg_tensor_unref(s->idx);
+  vkg_tensor_unref(s->hid);
   vkg_ar_model_close(&s->am);
   free(s);
 }

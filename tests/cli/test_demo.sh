@@ -13,6 +13,13 @@ ln -s "$VKG_SOURCE_DIR/models" "$TMP/root/models"
 check "vkgen validate accepts the demo graph"
 expect 0 ": ok (" "$VKGEN" validate "$TMP/root/graphs/demo.yaml"
 
+check "the default demo scores at least 64 samples of every family (4 metric batches per sample folder)"
+grep -q "^batches: 4$" "$VKG_SOURCE_DIR/graphs/demo/metrics.yaml" || die "metrics.yaml no longer runs 4 batches"
+folders=$(grep -c "folder: ../../out/demo/" "$VKG_SOURCE_DIR/graphs/demo/metrics.yaml")
+[ "$folders" -ge 10 ] || die "metrics.yaml reads $folders sample folders, expected every family"
+grep -o "folder: ../../out/demo/[a-z-]*, batch: [0-9]*" "$VKG_SOURCE_DIR/graphs/demo/metrics.yaml" |
+  awk '{ if ($4 * 4 < 64) { print "too few samples: " $0; bad = 1 } } END { exit bad }' || die "a family scores fewer than 64 samples"
+
 check "tools/demo.sh at 4 samples per family (metrics: 4 batches of 1) writes grids, PNGs and reports"
 small="--set mlpvae.batch=4 --set vaekl.batch=4 --set vq_in.batch=4 --set gan_noise.shape=[4,32,1,1] --set vqgpt.batch=4 --set sg2_noise.shape=[4,64]
   --set pixelcnn.batch=4 --set pixelcnn.size=8 --set ddpm_noise.shape=[4,1,28,28] --set ddpm.steps=2
