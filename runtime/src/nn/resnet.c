@@ -89,16 +89,15 @@ vkg_status vkg_nn_resnet_forward(vkg_ctx *ctx, const vkg_nn_resnet *r, const vkg
   vkg_tensor_unref(t);
   tv = t = NULL;
   if (st) goto done;
-  st = vkg_nn_conv2d_forward(ctx, &r->conv2, h, &h2);
-  vkg_tensor_unref(h);
-  h = h2;
-  h2 = NULL;
-  if (st) goto done;
   if (r->shortcut.w) {
     st = vkg_nn_conv2d_forward(ctx, &r->shortcut, x, &sc);
     if (st) goto done;
   }
-  st = vkg_nn_add_scaled(ctx, sc ? sc : x, h, 1.0f / r->cfg.output_scale_factor, out);
+  /* (shortcut + conv2(h)) / output_scale_factor, fused into conv2's store */
+  vkg_conv_epilogue ep = vkg_conv_epilogue_default();
+  ep.residual = sc ? sc : x;
+  ep.scale = 1.0f / r->cfg.output_scale_factor;
+  st = vkg_nn_conv2d_forward_ep(ctx, &r->conv2, h, &ep, out);
 done:
   vkg_tensor_unref(h);
   vkg_tensor_unref(h2);
