@@ -19,7 +19,7 @@ static vkg_conv_algo auto_choice(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_
   if (cin < 16 || cout < 16) return VKG_CONV_IM2COL;
   (void)h;
   (void)w;
-  return cin >= 32 && cout >= 32 ? VKG_CONV_WINOGRAD4 : VKG_CONV_WINOGRAD2;
+  return VKG_CONV_WINOGRAD4;
 }
 
 vkg_conv_algo vkg_conv_algo_choose(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_t h, int64_t w, int k,

@@ -5,7 +5,8 @@
  *  2. one batched GEMM (z = p): M[p] = U[p] V[p], U[p] [Cout x Cinp] the filter transformed at
  *     load (vkg_winograd_filter_create), V[p] [Cinp x tiles]: on CPU devices the texel GEMM,
  *     both operands read directly (Cinp and the tile count are padded to 4);
- *  3. conv_wino{m}_out: Y = A^T M A + bias (+ residual) (* scale) (activation), stored into y.
+ *  3. conv_wino{m}_out: Y = A^T M A + bias (+ residual) (* scale) (activation), stored into y;
+ *     M read as vec4 texels (the same point of 4 tiles).
  * The reduction per output drops from 9 Cin multiply-adds to T/m^2 Cin (16/4 = 4 for m = 2,
  * 36/16 = 2.25 for m = 4), and the scratch written per output pixel is T/m^2 Cinp floats
  * instead of im2col's 9 Cin. */
@@ -160,7 +161,7 @@ vkg_status vkg_conv2d_winograd(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tens
                                 sizeof(wino_in_push), NULL, 0, &pin)) != VKG_OK ||
       (st = vkg_kernel_pipeline(ctx, m == 2 ? "conv_wino2_out" : "conv_wino4_out",
                                 m == 2 ? vkg_spv_conv_wino2_out : vkg_spv_conv_wino4_out,
-                                m == 2 ? sizeof vkg_spv_conv_wino2_out : sizeof vkg_spv_conv_wino4_out, "ssss",
+                                m == 2 ? sizeof vkg_spv_conv_wino2_out : sizeof vkg_spv_conv_wino4_out, "tsss",
                                 sizeof(wino_out_push), NULL, 0, &pout)) != VKG_OK)
     return st;
 
@@ -204,7 +205,7 @@ vkg_status vkg_conv2d_winograd(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tens
     if ((st = vkg_gemm_run(ctx, "conv2d_winograd", Cout, ncur, Cin, T, &oa, &ob, &oc)) != VKG_OK) break;
     vkg_binding bo[4] = {{mres, 0, 0}, {y, 0, 0}, {bias ? bias : mres, 0, 0},
                          {ep.residual ? ep.residual : mres, 0, 0}};
-    st = vkg_dispatch(ctx, pout, bo, 4, &op, sizeof op, vkg_ceil_div_u32(ncur, 64), (uint32_t)Cout, 1);
+    st = vkg_dispatch(ctx, pout, bo, 4, &op, sizeof op, vkg_ceil_div_u32(ncp / 4, 64), (uint32_t)Cout, 1);
   }
   vkg_tensor_unref(v);
   vkg_tensor_unref(mres);
