@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : enable
 // Register-blocked GEMM for CPU Vulkan devices (lavapipe). Workgroup x walks row blocks and y
 // column blocks, so that the row blocks sharing a B column slice run back to back (cache reuse).
 //
@@ -30,7 +31,12 @@ layout(push_constant) uniform Push {
   uint n0, c_off, c_zs, c_sm, c_sn, c_div, c_sq;
   uint bias_mode, bias_zs, beta_on;  // bias_mode: 0 none, 1 bias[z*bias_zs + m], 2 bias[z*bias_zs + n]
   float alpha, beta;
+  uint act;  // vkg_act applied last (0 none): conv + bias + ReLU is one pass over C
+  float act_param;
 } p;
+
+#include "kl_math.glsl"
+#include "kl_act.glsl"
 
 void main() {
   const uint z = gl_WorkGroupID.z;
@@ -85,7 +91,7 @@ void main() {
         if (p.beta_on != 0u) v += p.beta * c[idx];
         if (p.bias_mode == 1u) v += bias[z * p.bias_zs + m];
         else if (p.bias_mode == 2u) v += bias[z * p.bias_zs + n];
-        c[idx] = v;
+        c[idx] = p.act != 0u ? kl_act(v, p.act, p.act_param) : v;
       }
     }
   }

@@ -1,5 +1,5 @@
 /* vkg_conv2d_winograd (F(2x2,3x3) and F(4x4,3x3)) with its fused epilogue, the filter
- * transform and the algorithm choice, against a plain C reference: direct convolution and the
+ * transform, the algorithm choice and vkg_conv2d_act (im2col with the activation fused), against a plain C reference: direct convolution and the
  * epilogue in double precision. Both kernel variants (the GEMM in between is the texel GEMM on
  * "cpu" and the tiled one on "gpu").
  *
@@ -165,6 +165,51 @@ START_TEST(test_winograd_chunks) {
 }
 END_TEST
 
+/* vkg_conv2d_act: the im2col GEMM with the activation fused into its store. */
+START_TEST(test_conv2d_act) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  const int B = 2, Cin = 5, H = 9, W = 7, Cout = 11;
+  const vkg_act acts[3] = {VKG_ACT_RELU, VKG_ACT_SILU, VKG_ACT_IDENTITY};
+  const size_t nx = (size_t)B * Cin * H * W, nw = (size_t)Cout * Cin * 9, ny = (size_t)B * Cout * H * W;
+  float *x = rnd(nx, 41), *w = rnd(nw, 42), *bias = rnd((size_t)Cout, 43), *got = malloc(ny * sizeof *got),
+        *wantf = malloc(ny * sizeof *wantf);
+  double *want = malloc(ny * sizeof *want);
+  vkg_shape sx = vkg_shape_4d(B, Cin, H, W), sw = vkg_shape_4d(Cout, Cin, 3, 3), sy = vkg_shape_4d(B, Cout, H, W);
+  int64_t nb = Cout;
+  vkg_shape sb = vkg_shape_make(1, &nb);
+  vkg_tensor *tx = NULL, *tw = NULL, *tb = NULL, *ty = NULL;
+  VKG_CHECK_OK(ctx, vkg_tensor_create_from(ctx, VKG_F32, &sx, x, &tx));
+  VKG_CHECK_OK(ctx, vkg_tensor_create_from(ctx, VKG_F32, &sw, w, &tw));
+  VKG_CHECK_OK(ctx, vkg_tensor_create_from(ctx, VKG_F32, &sb, bias, &tb));
+  VKG_CHECK_OK(ctx, vkg_tensor_create(ctx, VKG_F32, &sy, &ty));
+  vkg_conv2d_params p = vkg_conv2d_params_default();
+  p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 1;
+  for (int v = 0; v < 2; v++)
+    for (int a = 0; a < 3; a++) {
+      setenv("VKGEN_KERNEL_VARIANT", variants[v], 1);
+      ref_conv3x3_epilogue(x, w, bias, NULL, 1.0, acts[a], want, B, Cin, H, W, Cout, 1, 1, 1, 1);
+      for (size_t i = 0; i < ny; ++i) wantf[i] = (float)want[i];
+      VKG_CHECK_OK(ctx, vkg_conv2d_act(ctx, tx, tw, tb, ty, &p, acts[a], 0.0f));
+      VKG_CHECK_OK(ctx, vkg_tensor_download(ctx, ty, got, ny * sizeof *got));
+      size_t wi;
+      double err = vkg_test_rel_err(got, wantf, ny, 1e-5 * sqrt(9.0 * Cin + 1), 1e-4, &wi);
+      ck_assert_msg(err <= 1.0, "conv2d_act[%s] act %d: err %g at %zu (got %g want %g)", variants[v], (int)acts[a],
+                    err, wi, got[wi], want[wi]);
+    }
+  VKG_CHECK_FAILS(ctx, vkg_conv2d_act(ctx, tx, tw, tb, ty, &p, VKG_ACT_COUNT, 0.0f), VKG_E_INPUT,
+                  "unknown activation");
+  vkg_tensor *ts[] = {tx, tw, tb, ty};
+  for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) vkg_tensor_unref(ts[i]);
+  free(x);
+  free(w);
+  free(bias);
+  free(got);
+  free(wantf);
+  free(want);
+  vkg_test_ctx_destroy(ctx);
+}
+END_TEST
+
 START_TEST(test_winograd_errors) {
   vkg_ctx *ctx = vkg_test_ctx();
   vkg_shape sx = vkg_shape_4d(1, 4, 6, 6), sw = vkg_shape_4d(8, 4, 3, 3), sw5 = vkg_shape_4d(8, 4, 5, 5),
@@ -225,6 +270,7 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_winograd_cases);
   tcase_add_test(tc, test_winograd_chunks);
+  tcase_add_test(tc, test_conv2d_act);
   tcase_add_test(tc, test_winograd_errors);
   tcase_add_test(tc, test_conv_algo_choice);
   suite_add_tcase(s, tc);

@@ -20,6 +20,8 @@ typedef struct texel_push {
   uint32_t n0, c_off, c_zs, c_sm, c_sn, c_div, c_sq;
   uint32_t bias_mode, bias_zs, beta_on;
   float alpha, beta;
+  uint32_t act;
+  float act_param;
 } texel_push;
 
 typedef struct tiled_push {
@@ -29,6 +31,8 @@ typedef struct tiled_push {
   uint32_t n0, c_off, c_zs, c_sm, c_sn, c_div, c_sq;
   uint32_t bias_mode, bias_zs, beta_on;
   float alpha, beta;
+  uint32_t act;
+  float act_param;
 } tiled_push;
 
 typedef struct pack_push {
@@ -155,6 +159,8 @@ static vkg_status run_tiled(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
   fill_out(c, &p.n0, &p.c_off, &p.c_zs, &p.c_sm, &p.c_sn, &p.c_div, &p.c_sq, &p.bias_mode, &p.bias_zs, &p.beta_on);
   p.alpha = c->alpha;
   p.beta = c->beta;
+  p.act = (uint32_t)c->act;
+  p.act_param = c->act_param;
   vkg_binding bind[4] = {{a->t, 0, 0}, {b->t, 0, 0}, {c->t, 0, 0}, {c->bias ? c->bias : c->t, 0, 0}};
   return vkg_dispatch(ctx, pipe, bind, 4, &p, sizeof p, vkg_ceil_div_u32(N, 64), vkg_ceil_div_u32(M, 64),
                       (uint32_t)Z);
@@ -208,6 +214,8 @@ static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
   fill_out(c, &p.n0, &p.c_off, &p.c_zs, &p.c_sm, &p.c_sn, &p.c_div, &p.c_sq, &p.bias_mode, &p.bias_zs, &p.beta_on);
   p.alpha = c->alpha;
   p.beta = c->beta;
+  p.act = (uint32_t)c->act;
+  p.act_param = c->act_param;
   vkg_binding bind[4] = {{ta, 0, 0}, {tb, 0, 0}, {c->t, 0, 0}, {c->bias ? c->bias : c->t, 0, 0}};
   st = vkg_dispatch(ctx, pipe, bind, 4, &p, sizeof p, vkg_ceil_div_u32(M, cfg.rm),
                     vkg_ceil_div_u32(Np / 4, cfg.lx * cfg.rn4), (uint32_t)Z);

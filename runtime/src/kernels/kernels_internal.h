@@ -43,6 +43,8 @@ typedef struct vkg_gemm_out {
   int bias_per_col;       /* 0: bias[z*bias_zs + m], 1: bias[z*bias_zs + n] */
   uint64_t bias_zs;
   float alpha, beta; /* beta == 0 never reads C */
+  int act;           /* vkg_act applied to each stored element (0 none) */
+  float act_param;
 } vkg_gemm_out;
 
 vkg_status vkg_gemm_run(vkg_ctx *ctx, const char *kernel, uint64_t M, uint64_t N, uint64_t K, uint64_t Z,

@@ -67,6 +67,8 @@ vkg_status vkg_nn_conv2d_forward_ep(vkg_ctx *ctx, const vkg_nn_conv2d *c, const 
                                   VKG_CONV_IM2COL;
   if (!st && wino) {
     st = vkg_conv2d_winograd(ctx, x, c->wino, c->wino_m, c->b, y, &c->p, ep);
+  } else if (!st && ep && !ep->residual && ep->scale == 1.0f) {
+    st = vkg_conv2d_act(ctx, x, c->w, c->b, y, &c->p, ep->act, ep->act_param);
   } else if (!st) {
     st = vkg_conv2d(ctx, x, c->w, c->b, y, &c->p);
     if (!st && ep) st = epilogue_passes(ctx, y, ep);
