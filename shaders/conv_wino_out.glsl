@@ -1,7 +1,8 @@
 // Winograd output transform with the conv epilogue: for four consecutive tiles t0 + 4*n4 + q
 // (q < 4) and output channel co, Y = AT M A over the WT*WT GEMM results M[p][co][n] (at
 // (p*Cout + co)*ncp + n; ncp is a multiple of 4), then y = act((Y + bias[co] + residual) *
-// scale) stored at the tile's valid output pixels. Workgroup x walks tile quads, y channels.
+// scale) stored at the tile's valid output pixels (bias_nc[b][co], a per-sample bias, added
+// right after bias). Workgroup x walks tile quads, y channels.
 // Why quads: M is read as RGBA32F texels, one vec4 = the same point of four tiles; on lavapipe
 // a texel fetch costs about what one per-lane scalar storage load does, so this reads M with a
 // quarter of the loads.
@@ -10,10 +11,12 @@ layout(binding = 0) uniform samplerBuffer Mt;
 layout(std430, binding = 1) writeonly buffer Y { float y[]; };
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3) readonly buffer Res { float res[]; };
+layout(std430, binding = 4) readonly buffer BiasNC { float bias_nc[]; };
 layout(push_constant) uniform Push {
   uint Cout, OH, OW, TH, TW, t0, ntot, ncp;
   uint has_bias, has_res, act;
   float scale, act_param;
+  uint has_bias_nc;
 } p;
 
 void main() {
@@ -42,6 +45,7 @@ void main() {
       }
     const uint oh0 = ty * uint(WM), ow0 = tx * uint(WM);
     const uint plane = (b * p.Cout + co) * p.OH;
+    const float bnc = p.has_bias_nc != 0u ? bias_nc[b * p.Cout + co] : 0.0;
     for (int i = 0; i < WM; ++i) {
       const uint oh = oh0 + uint(i);
       if (oh >= p.OH) break;
@@ -52,6 +56,7 @@ void main() {
         for (int k = 0; k < WT; ++k) s += t[i * WT + k] * AT[j * WT + k];
         const uint idx = (plane + oh) * p.OW + ow;
         float val = s + bv;
+        if (p.has_bias_nc != 0u) val += bnc;
         if (p.has_res != 0u) val += res[idx];
         val *= p.scale;
         y[idx] = p.act != 0u ? kl_act(val, p.act, p.act_param) : val;

@@ -35,9 +35,9 @@ static double act_ref(double v, vkg_act act) {
   }
 }
 
-/* y = act((conv3x3(x, w) + bias + res) * scale), stride 1, zero padding pt/pb/pl/pr, double. */
-static void ref_conv3x3_epilogue(const float *x, const float *w, const float *bias, const float *res, double scale,
-                                 vkg_act act, double *y, int B, int Cin, int H, int W, int Cout, int pt, int pb,
+/* y = act((conv3x3(x, w) + bias + bias_nc + res) * scale), stride 1, zero padding pt/pb/pl/pr, double. */
+static void ref_conv3x3_epilogue(const float *x, const float *w, const float *bias, const float *bias_nc,
+                                 const float *res, double scale, vkg_act act, double *y, int B, int Cin, int H, int W, int Cout, int pt, int pb,
                                  int pl, int pr) {
   const int OH = H + pt + pb - 2, OW = W + pl + pr - 2;
   for (int b = 0; b < B; ++b)
@@ -56,6 +56,7 @@ static void ref_conv3x3_epilogue(const float *x, const float *w, const float *bi
               }
             }
           const size_t i = (((size_t)b * Cout + co) * OH + oh) * OW + ow;
+          if (bias_nc) s += bias_nc[b * Cout + co];
           if (res) s += res[i];
           y[i] = act_ref(s * scale, act);
         }
@@ -64,19 +65,20 @@ static void ref_conv3x3_epilogue(const float *x, const float *w, const float *bi
 typedef struct wino_case {
   int B, Cin, H, W, Cout, pt, pb, pl, pr, bias, res;
   vkg_act act;
+  int bias_nc; /* a per-sample bias [B, Cout, 1, 1] */
 } wino_case;
 
 static const wino_case cases[] = {
-    /* B Cin H W Cout pads(t,b,l,r) bias res act */
-    {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY},     /* 1x1 image, one channel */
-    {1, 3, 5, 7, 2, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY},     /* odd sizes, partial tiles */
-    {2, 5, 11, 13, 7, 1, 1, 1, 1, 0, 1, VKG_ACT_SILU},       /* primes, residual + SiLU, no bias */
-    {3, 17, 9, 6, 19, 0, 0, 0, 0, 1, 0, VKG_ACT_RELU},       /* no padding */
-    {1, 4, 8, 8, 4, 0, 1, 0, 1, 1, 1, VKG_ACT_IDENTITY},     /* asymmetric padding */
-    {2, 32, 16, 16, 48, 1, 1, 1, 1, 1, 1, VKG_ACT_IDENTITY}, /* UNet-like */
-    {1, 128, 8, 8, 128, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY}, /* wide */
-    {1, 256, 4, 4, 64, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY},  /* decoder bottleneck, K = 2304 */
-    {4, 8, 37, 29, 16, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY},  /* many tiles */
+    /* B Cin H W Cout pads(t,b,l,r) bias res act bias_nc */
+    {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY, 0},     /* 1x1 image, one channel */
+    {1, 3, 5, 7, 2, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY, 0},     /* odd sizes, partial tiles */
+    {2, 5, 11, 13, 7, 1, 1, 1, 1, 0, 1, VKG_ACT_SILU, 1},       /* primes, residual + SiLU, no bias */
+    {3, 17, 9, 6, 19, 0, 0, 0, 0, 1, 0, VKG_ACT_RELU, 0},       /* no padding */
+    {1, 4, 8, 8, 4, 0, 1, 0, 1, 1, 1, VKG_ACT_IDENTITY, 0},     /* asymmetric padding */
+    {2, 32, 16, 16, 48, 1, 1, 1, 1, 1, 1, VKG_ACT_IDENTITY, 1}, /* UNet-like */
+    {1, 128, 8, 8, 128, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY, 0}, /* wide */
+    {1, 256, 4, 4, 64, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY, 0},  /* decoder bottleneck, K = 2304 */
+    {4, 8, 37, 29, 16, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY, 1},  /* many tiles */
 };
 
 /* Worst |got - want| / sqrt(K + 1) per tile size, for the log. */
@@ -88,19 +90,21 @@ static void check_case(vkg_ctx *ctx, const char *variant, int m, const wino_case
   ck_assert(OH > 0 && OW > 0);
   const size_t nx = (size_t)c->B * c->Cin * c->H * c->W, nw = (size_t)c->Cout * c->Cin * 9,
                ny = (size_t)c->B * c->Cout * OH * OW;
-  float *x = rnd(nx, 31), *w = rnd(nw, 32), *bias = rnd((size_t)c->Cout, 33), *res = rnd(ny, 34);
+  float *x = rnd(nx, 31), *w = rnd(nw, 32), *bias = rnd((size_t)c->Cout, 33), *res = rnd(ny, 34),
+        *bnc = rnd((size_t)c->B * c->Cout, 35);
   float *got = malloc(ny * sizeof *got), *wantf = malloc(ny * sizeof *wantf);
   double *want = malloc(ny * sizeof *want);
   const float scale = c->res ? 0.70710678f : 1.0f;
-  ref_conv3x3_epilogue(x, w, c->bias ? bias : NULL, c->res ? res : NULL, scale, c->act, want, c->B, c->Cin, c->H,
+  ref_conv3x3_epilogue(x, w, c->bias ? bias : NULL, c->bias_nc ? bnc : NULL, c->res ? res : NULL, scale, c->act, want, c->B, c->Cin, c->H,
                        c->W, c->Cout, c->pt, c->pb, c->pl, c->pr);
   for (size_t i = 0; i < ny; ++i) wantf[i] = (float)want[i];
 
   vkg_shape sx = vkg_shape_4d(c->B, c->Cin, c->H, c->W), sw = vkg_shape_4d(c->Cout, c->Cin, 3, 3),
             sy = vkg_shape_4d(c->B, c->Cout, OH, OW);
   int64_t nb = c->Cout;
-  vkg_shape sb = vkg_shape_make(1, &nb);
-  vkg_tensor *tx = NULL, *tw = NULL, *tb = NULL, *tr = NULL, *ty = NULL, *tu = NULL;
+  vkg_shape sb = vkg_shape_make(1, &nb), snc = vkg_shape_4d(c->B, c->Cout, 1, 1);
+  vkg_tensor *tx = NULL, *tw = NULL, *tb = NULL, *tr = NULL, *ty = NULL, *tu = NULL, *tnc = NULL;
+  VKG_CHECK_OK(ctx, vkg_tensor_create_from(ctx, VKG_F32, &snc, bnc, &tnc));
   VKG_CHECK_OK(ctx, vkg_tensor_create_from(ctx, VKG_F32, &sx, x, &tx));
   VKG_CHECK_OK(ctx, vkg_tensor_create_from(ctx, VKG_F32, &sw, w, &tw));
   VKG_CHECK_OK(ctx, vkg_tensor_create_from(ctx, VKG_F32, &sb, bias, &tb));
@@ -114,6 +118,7 @@ static void check_case(vkg_ctx *ctx, const char *variant, int m, const wino_case
   p.pad_right = c->pr;
   vkg_conv_epilogue ep = vkg_conv_epilogue_default();
   ep.residual = c->res ? tr : NULL;
+  ep.bias_nc = c->bias_nc ? tnc : NULL;
   ep.scale = scale;
   ep.act = c->act;
   VKG_CHECK_OK(ctx, vkg_conv2d_winograd(ctx, tx, tu, m, c->bias ? tb : NULL, ty, &p, &ep));
@@ -133,12 +138,13 @@ static void check_case(vkg_ctx *ctx, const char *variant, int m, const wino_case
                 "(got %.9g want %.9g)",
                 m, m, variant, c->B, c->Cin, c->Cout, c->H, c->W, c->pt, c->pb, c->pl, c->pr, c->bias, c->res,
                 (int)c->act, err, wi, got[wi], want[wi]);
-  vkg_tensor *ts[] = {tx, tw, tb, tr, ty, tu};
+  vkg_tensor *ts[] = {tx, tw, tb, tr, ty, tu, tnc};
   for (size_t i = 0; i < sizeof ts / sizeof *ts; ++i) vkg_tensor_unref(ts[i]);
   free(x);
   free(w);
   free(bias);
   free(res);
+  free(bnc);
   free(got);
   free(wantf);
   free(want);
@@ -158,7 +164,7 @@ END_TEST
 /* A model-sized case that crosses the scratch chunking (more tiles than one chunk holds). */
 START_TEST(test_winograd_chunks) {
   vkg_ctx *ctx = vkg_test_ctx();
-  const wino_case big = {8, 64, 64, 64, 64, 1, 1, 1, 1, 1, 1, VKG_ACT_IDENTITY};
+  const wino_case big = {8, 64, 64, 64, 64, 1, 1, 1, 1, 1, 1, VKG_ACT_IDENTITY, 1};
   check_case(ctx, "cpu", 2, &big);
   check_case(ctx, "cpu", 4, &big);
   vkg_test_ctx_destroy(ctx);
@@ -187,7 +193,7 @@ START_TEST(test_conv2d_act) {
   for (int v = 0; v < 2; v++)
     for (int a = 0; a < 3; a++) {
       setenv("VKGEN_KERNEL_VARIANT", variants[v], 1);
-      ref_conv3x3_epilogue(x, w, bias, NULL, 1.0, acts[a], want, B, Cin, H, W, Cout, 1, 1, 1, 1);
+      ref_conv3x3_epilogue(x, w, bias, NULL, NULL, 1.0, acts[a], want, B, Cin, H, W, Cout, 1, 1, 1, 1);
       for (size_t i = 0; i < ny; ++i) wantf[i] = (float)want[i];
       VKG_CHECK_OK(ctx, vkg_conv2d_act(ctx, tx, tw, tb, ty, &p, acts[a], 0.0f));
       VKG_CHECK_OK(ctx, vkg_tensor_download(ctx, ty, got, ny * sizeof *got));
@@ -235,6 +241,9 @@ START_TEST(test_winograd_errors) {
   vkg_conv_epilogue ep = vkg_conv_epilogue_default();
   ep.residual = ybad;
   VKG_CHECK_FAILS(ctx, vkg_conv2d_winograd(ctx, x, u, 2, NULL, y, &p, &ep), VKG_E_INPUT, "residual must have");
+  ep.residual = NULL;
+  ep.bias_nc = y;
+  VKG_CHECK_FAILS(ctx, vkg_conv2d_winograd(ctx, x, u, 2, NULL, y, &p, &ep), VKG_E_INPUT, "bias_nc must be [1, 8, 1, 1]");
   vkg_tensor *ts[] = {x, w, w5, y, ybad, u};
   for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) vkg_tensor_unref(ts[i]);
   vkg_test_ctx_destroy(ctx);

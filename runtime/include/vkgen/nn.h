@@ -43,7 +43,7 @@ VKG_EXPORT vkg_status vkg_nn_conv2d_load(vkg_ctx *ctx, vkg_model *m, const char 
                                          int k, int stride, int pad, int bias, vkg_nn_conv2d *out);
 VKG_EXPORT vkg_status vkg_nn_conv2d_forward(vkg_ctx *ctx, const vkg_nn_conv2d *c, const vkg_tensor *x,
                                             vkg_tensor **out);
-/* y = act((conv(x) + bias + residual) * scale) (ep NULL: plain conv). The algorithm is
+/* y = act((conv(x) + bias + bias_nc + residual) * scale) (ep NULL: plain conv). The algorithm is
  * vkg_conv_algo_choose's for the shape: on Winograd the epilogue is fused into the conv's
  * output transform (one pass), on im2col it runs as separate elementwise passes. */
 VKG_EXPORT vkg_status vkg_nn_conv2d_forward_ep(vkg_ctx *ctx, const vkg_nn_conv2d *c, const vkg_tensor *x,

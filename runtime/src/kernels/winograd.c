@@ -30,10 +30,11 @@ typedef struct wino_out_push {
   uint32_t Cout, OH, OW, TH, TW, t0, ntot, ncp;
   uint32_t has_bias, has_res, act;
   float scale, act_param;
+  uint32_t has_bias_nc;
 } wino_out_push;
 
 vkg_conv_epilogue vkg_conv_epilogue_default(void) {
-  vkg_conv_epilogue e = {NULL, 1.0f, VKG_ACT_IDENTITY, 0.0f};
+  vkg_conv_epilogue e = {NULL, NULL, 1.0f, VKG_ACT_IDENTITY, 0.0f};
   return e;
 }
 
@@ -100,7 +101,8 @@ static vkg_status check_args(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
       (st = vkg_kernel_check_f32(ctx, "conv2d_winograd", "u", u)) != VKG_OK ||
       (st = vkg_kernel_check_f32(ctx, "conv2d_winograd", "y", y)) != VKG_OK ||
       (bias && (st = vkg_kernel_check_f32(ctx, "conv2d_winograd", "bias", bias)) != VKG_OK) ||
-      (ep->residual && (st = vkg_kernel_check_f32(ctx, "conv2d_winograd", "residual", ep->residual)) != VKG_OK))
+      (ep->residual && (st = vkg_kernel_check_f32(ctx, "conv2d_winograd", "residual", ep->residual)) != VKG_OK) ||
+      (ep->bias_nc && (st = vkg_kernel_check_f32(ctx, "conv2d_winograd", "bias_nc", ep->bias_nc)) != VKG_OK))
     return st;
   if (m != 2 && m != 4) return vkg_error(ctx, VKG_E_INPUT, "conv2d_winograd: tile %d must be 2 or 4", m);
   if (p->stride_h != 1 || p->stride_w != 1 || p->dilation_h != 1 || p->dilation_w != 1 || p->groups != 1 ||
@@ -133,6 +135,12 @@ static vkg_status check_args(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
                      by, (long long)sx->d[0], (long long)Cout, (long long)OH, (long long)OW, bx, bu);
   if (bias && (vkg_tensor_shape(bias)->ndim != 1 || vkg_tensor_shape(bias)->d[0] != Cout))
     return vkg_error(ctx, VKG_E_INPUT, "conv2d_winograd: bias must be [%lld]", (long long)Cout);
+  if (ep->bias_nc) {
+    const vkg_shape *sb = vkg_tensor_shape(ep->bias_nc);
+    if (sb->ndim != 4 || sb->d[0] != sy->d[0] || sb->d[1] != Cout || sb->d[2] != 1 || sb->d[3] != 1)
+      return vkg_error(ctx, VKG_E_INPUT, "conv2d_winograd: bias_nc must be [%lld, %lld, 1, 1] for y %s",
+                       (long long)sy->d[0], (long long)Cout, by);
+  }
   if (ep->residual && !vkg_shape_equal(vkg_tensor_shape(ep->residual), sy))
     return vkg_error(ctx, VKG_E_INPUT, "conv2d_winograd: residual must have y's shape %s", by);
   if (y == x || y == ep->residual) return vkg_error(ctx, VKG_E_INPUT, "conv2d_winograd: y must not be x or residual");
@@ -161,7 +169,7 @@ vkg_status vkg_conv2d_winograd(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tens
                                 sizeof(wino_in_push), NULL, 0, &pin)) != VKG_OK ||
       (st = vkg_kernel_pipeline(ctx, m == 2 ? "conv_wino2_out" : "conv_wino4_out",
                                 m == 2 ? vkg_spv_conv_wino2_out : vkg_spv_conv_wino4_out,
-                                m == 2 ? sizeof vkg_spv_conv_wino2_out : sizeof vkg_spv_conv_wino4_out, "tsss",
+                                m == 2 ? sizeof vkg_spv_conv_wino2_out : sizeof vkg_spv_conv_wino4_out, "tssss",
                                 sizeof(wino_out_push), NULL, 0, &pout)) != VKG_OK)
     return st;
 
@@ -184,7 +192,8 @@ vkg_status vkg_conv2d_winograd(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tens
   wino_in_push ip = {(uint32_t)Cin, (uint32_t)sx->d[2], (uint32_t)sx->d[3], (uint32_t)p.pad_top, (uint32_t)p.pad_left,
                      (uint32_t)TH, (uint32_t)TW, 0, (uint32_t)ntot, 0, (uint32_t)Cp, cb};
   wino_out_push op = {(uint32_t)Cout, (uint32_t)OH, (uint32_t)OW, (uint32_t)TH, (uint32_t)TW, 0, (uint32_t)ntot, 0,
-                      bias != NULL, ep.residual != NULL, (uint32_t)ep.act, ep.scale, ep.act_param};
+                      bias != NULL, ep.residual != NULL, (uint32_t)ep.act, ep.scale, ep.act_param,
+                      ep.bias_nc != NULL};
   for (uint64_t t0 = 0; t0 < ntot && st == VKG_OK; t0 += nc) {
     const uint64_t ncur = ntot - t0 < nc ? ntot - t0 : nc, ncp = vkg_round_up_u64(ncur, 4);
     ip.t0 = op.t0 = (uint32_t)t0;
@@ -203,9 +212,9 @@ vkg_status vkg_conv2d_winograd(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tens
     oc.div = UINT32_MAX;
     oc.alpha = 1.0f;
     if ((st = vkg_gemm_run(ctx, "conv2d_winograd", Cout, ncur, Cin, T, &oa, &ob, &oc)) != VKG_OK) break;
-    vkg_binding bo[4] = {{mres, 0, 0}, {y, 0, 0}, {bias ? bias : mres, 0, 0},
-                         {ep.residual ? ep.residual : mres, 0, 0}};
-    st = vkg_dispatch(ctx, pout, bo, 4, &op, sizeof op, vkg_ceil_div_u32(ncp / 4, 64), (uint32_t)Cout, 1);
+    vkg_binding bo[5] = {{mres, 0, 0}, {y, 0, 0}, {bias ? bias : mres, 0, 0},
+                         {ep.residual ? ep.residual : mres, 0, 0}, {ep.bias_nc ? ep.bias_nc : mres, 0, 0}};
+    st = vkg_dispatch(ctx, pout, bo, 5, &op, sizeof op, vkg_ceil_div_u32(ncp / 4, 64), (uint32_t)Cout, 1);
   }
   vkg_tensor_unref(v);
   vkg_tensor_unref(mres);

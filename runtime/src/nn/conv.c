@@ -38,7 +38,8 @@ vkg_status vkg_nn_conv2d_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, in
 /* The im2col path's epilogue as separate passes, in the fused kernel's order. */
 static vkg_status epilogue_passes(vkg_ctx *ctx, vkg_tensor *y, const vkg_conv_epilogue *ep) {
   vkg_status st = VKG_OK;
-  if (ep->residual) st = vkg_binary(ctx, y, ep->residual, y, VKG_OP_ADD);
+  if (ep->bias_nc) st = vkg_binary(ctx, y, ep->bias_nc, y, VKG_OP_ADD);
+  if (!st && ep->residual) st = vkg_binary(ctx, y, ep->residual, y, VKG_OP_ADD);
   if (!st && ep->scale != 1.0f) st = vkg_scale_shift(ctx, y, y, ep->scale, 0.0f);
   if (!st && ep->act != VKG_ACT_IDENTITY) st = vkg_activation(ctx, y, y, ep->act, ep->act_param);
   return st;
@@ -67,7 +68,7 @@ vkg_status vkg_nn_conv2d_forward_ep(vkg_ctx *ctx, const vkg_nn_conv2d *c, const 
                                   VKG_CONV_IM2COL;
   if (!st && wino) {
     st = vkg_conv2d_winograd(ctx, x, c->wino, c->wino_m, c->b, y, &c->p, ep);
-  } else if (!st && ep && !ep->residual && ep->scale == 1.0f) {
+  } else if (!st && ep && !ep->residual && !ep->bias_nc && ep->scale == 1.0f) {
     st = vkg_conv2d_act(ctx, x, c->w, c->b, y, &c->p, ep->act, ep->act_param);
   } else if (!st) {
     st = vkg_conv2d(ctx, x, c->w, c->b, y, &c->p);

@@ -17,9 +17,11 @@
 extern "C" {
 #endif
 
-/* What a conv's store applies after the bias: y = act((conv + bias + residual) * scale). */
+/* What a conv's store applies after the bias:
+ * y = act((conv + bias[c] + bias_nc[n, c] + residual) * scale). */
 typedef struct vkg_conv_epilogue {
   const vkg_tensor *residual; /* NULL, or y's shape */
+  const vkg_tensor *bias_nc;  /* NULL, or [N, Cout, 1, 1]: a per-sample bias (a UNet's time embedding) */
   float scale;                /* 1: none */
   vkg_act act;                /* VKG_ACT_IDENTITY: none */
   float act_param;            /* VKG_ACT_LEAKY_RELU's slope */
