@@ -258,17 +258,22 @@ START_TEST(test_conv_algo_choice) {
   p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 1;
   vkg_conv2d_params s2 = p;
   s2.stride_h = s2.stride_w = 2;
-  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 128, 128, 32, 32, 3, &s2), VKG_CONV_IM2COL);
-  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 128, 128, 32, 32, 1, &p), VKG_CONV_IM2COL);
-  ck_assert_int_ne(vkg_conv_algo_choose(ctx, 128, 128, 32, 32, 3, &p), VKG_CONV_IM2COL);
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 16, 128, 128, 32, 32, 3, &s2), VKG_CONV_IM2COL);
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 16, 128, 128, 32, 32, 1, &p), VKG_CONV_IM2COL);
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 16, 128, 128, 32, 32, 3, &p), VKG_CONV_WINOGRAD4);
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 0, 128, 128, 0, 0, 3, &p), VKG_CONV_WINOGRAD4); /* at load */
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 8, 256, 256, 8, 8, 3, &p), VKG_CONV_WINOGRAD4);   /* 32 tiles */
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 8, 512, 512, 4, 4, 3, &p), VKG_CONV_IM2COL);      /* 8 tiles */
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 16, 16, 16, 32, 32, 3, &p), VKG_CONV_IM2COL);     /* narrow */
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 8, 3, 128, 32, 32, 3, &p), VKG_CONV_IM2COL);
   setenv("VKGEN_CONV_ALGO", "im2col", 1);
-  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 128, 128, 32, 32, 3, &p), VKG_CONV_IM2COL);
-  setenv("VKGEN_CONV_ALGO", "winograd4", 1);
-  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 3, 128, 32, 32, 3, &p), VKG_CONV_WINOGRAD4);
-  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 3, 128, 32, 32, 3, &s2), VKG_CONV_IM2COL);
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 16, 128, 128, 32, 32, 3, &p), VKG_CONV_IM2COL);
+  setenv("VKGEN_CONV_ALGO", "winograd2", 1);
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 8, 3, 128, 32, 32, 3, &p), VKG_CONV_WINOGRAD2);
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 8, 3, 128, 32, 32, 3, &s2), VKG_CONV_IM2COL);
   unsetenv("VKGEN_CONV_ALGO");
   setenv("VKGEN_KERNEL_VARIANT", "gpu", 1);
-  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 128, 128, 32, 32, 3, &p), VKG_CONV_IM2COL);
+  ck_assert_int_eq(vkg_conv_algo_choose(ctx, 16, 128, 128, 32, 32, 3, &p), VKG_CONV_IM2COL);
   vkg_test_ctx_destroy(ctx);
 }
 END_TEST

@@ -23,7 +23,7 @@ vkg_status vkg_nn_conv2d_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, in
   c.p.pad_top = c.p.pad_bottom = c.p.pad_left = c.p.pad_right = pad;
   /* The Winograd filter, transformed once here when the layer's shape selects Winograd
    * (spatial size unknown yet: the channel rule decides the tile). */
-  vkg_conv_algo algo = vkg_conv_algo_choose(ctx, c.cin, c.cout, 0, 0, c.k, &c.p);
+  vkg_conv_algo algo = vkg_conv_algo_choose(ctx, 0, c.cin, c.cout, 0, 0, c.k, &c.p);
   if (algo != VKG_CONV_IM2COL) {
     c.wino_m = algo == VKG_CONV_WINOGRAD4 ? 4 : 2;
     if ((st = vkg_winograd_filter_create(ctx, c.w, c.wino_m, &c.wino)) != VKG_OK) {
@@ -64,8 +64,8 @@ vkg_status vkg_nn_conv2d_forward_ep(vkg_ctx *ctx, const vkg_nn_conv2d *c, const 
                      (long long)xs->d[2], (long long)xs->d[3], c->k, c->k);
   vkg_tensor *y = NULL;
   vkg_status st = vkg_nn_new4(ctx, xs->d[0], c->cout, oh, ow, &y);
-  const int wino = c->wino && vkg_conv_algo_choose(ctx, c->cin, c->cout, xs->d[2], xs->d[3], c->k, &c->p) !=
-                                  VKG_CONV_IM2COL;
+  const vkg_conv_algo algo = vkg_conv_algo_choose(ctx, xs->d[0], c->cin, c->cout, xs->d[2], xs->d[3], c->k, &c->p);
+  const int wino = c->wino && algo == (c->wino_m == 4 ? VKG_CONV_WINOGRAD4 : VKG_CONV_WINOGRAD2);
   if (!st && wino) {
     st = vkg_conv2d_winograd(ctx, x, c->wino, c->wino_m, c->b, y, &c->p, ep);
   } else if (!st && ep && !ep->residual && !ep->bias_nc && ep->scale == 1.0f) {

@@ -49,12 +49,12 @@ typedef enum vkg_conv_algo {
   VKG_CONV_WINOGRAD4   /* F(4x4, 3x3) */
 } vkg_conv_algo;
 
-/* The algorithm for a conv of this shape on this context's kernel variant (see
- * runtime/src/kernels/conv_select.c for the measurements behind it). VKGEN_CONV_ALGO =
- * im2col | winograd | winograd2 | winograd4 | auto overrides it where the shape allows
- * (winograd = the auto choice among the Winograd tiles). */
-VKG_EXPORT vkg_conv_algo vkg_conv_algo_choose(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_t h, int64_t w,
-                                              int k, const vkg_conv2d_params *p);
+/* The algorithm for a conv of x [n, cin, h, w] into cout channels on this context's kernel
+ * variant (runtime/src/kernels/conv_select.c has the measurements behind it); n, h or w 0:
+ * not known yet (what a layer prepares at load). VKGEN_CONV_ALGO = im2col | winograd (=
+ * winograd4) | winograd2 | winograd4 | auto overrides the rule where the shape allows Winograd. */
+VKG_EXPORT vkg_conv_algo vkg_conv_algo_choose(vkg_ctx *ctx, int64_t n, int64_t cin, int64_t cout, int64_t h,
+                                              int64_t w, int k, const vkg_conv2d_params *p);
 /* Whether a conv layer's weights qualify for Winograd at all (3x3, stride/dilation/groups 1). */
 VKG_EXPORT int vkg_conv_winograd_ok(int k, const vkg_conv2d_params *p);
 
