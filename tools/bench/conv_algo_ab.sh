@@ -1,9 +1,12 @@
 #!/bin/bash
 # Convolution algorithm A/B on whole models (issue 18): each model's steady-state time per batch
-# with VKGEN_CONV_ALGO=im2col (every conv through im2col + GEMM) and =auto (the shape rule:
-# Winograd F(4x4,3x3) where it wins), alternated REPS times in one run.
+# with VKGEN_CONV_ALGO=im2col (every conv through im2col + GEMM; the other fusions stay) and
+# =auto (the shape rule: Winograd F(4x4,3x3) where it wins), alternated REPS times in one run.
 #
-#   bash tools/bench/conv_algo_ab.sh [BUILD_DIR=build] [REPS=3]
+#   bash tools/bench/conv_algo_ab.sh [BUILD_DIR=build] [REPS=3] [BASE_BUILD_DIR]
+#
+# With BASE_BUILD_DIR (a build of an earlier commit, absolute or relative to the repository) its
+# binaries run too, as config "base", in the same alternation: the before/after of a change.
 #
 # Per model, a graph core.randn -> node runs with 1 and with 1+N batches; (t(1+N) - t(1)) / N
 # is the time per batch with model upload, pipeline compiles and the first batch cancelled
@@ -13,7 +16,10 @@ set -euo pipefail
 BUILD=${1:-build}
 REPS=${2:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$ROOT/$BUILD/bin
+abs() { case $1 in /*) echo "$1" ;; *) echo "$ROOT/$1" ;; esac; }
+BIN=$(abs "$BUILD")/bin
+CONFIGS=("im2col:$BIN:im2col" "auto:$BIN:auto")
+[ -n "${3:-}" ] && CONFIGS=("base:$(abs "$3")/bin:auto" "${CONFIGS[@]}")
 N=4
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -35,8 +41,8 @@ for name in "${!NODES[@]}"; do
   graph "$name" $((N + 1)) "${NODES[$name]}"
 done
 
-timed() { # ALGO GRAPH -> "wall cpu"
-  VKGEN_CONV_ALGO=$1 /usr/bin/time -f "%e %U %S" -o "$TMP/t" "$BIN/vkgen" run "$2" >/dev/null 2>"$TMP/err" ||
+timed() { # BIN ALGO GRAPH -> "wall cpu"
+  VKGEN_CONV_ALGO=$2 /usr/bin/time -f "%e %U %S" -o "$TMP/t" "$1/vkgen" run "$3" >/dev/null 2>"$TMP/err" ||
     { cat "$TMP/err" >&2; exit 1; }
   awk '{printf "%s %.3f", $1, $2 + $3}' "$TMP/t"
 }
@@ -45,17 +51,19 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-24s %-7s %4s %12s %12s\n' model algo rep "ms/batch" "cpu-ms/batch"
 for rep in $(seq 1 "$REPS"); do
   for name in $(printf '%s\n' "${!NODES[@]}" | sort); do
-    for algo in im2col auto; do
-      read -r w1 c1 <<<"$(timed $algo "$TMP/${name}_1.yaml")"
-      read -r wn cn <<<"$(timed $algo "$TMP/${name}_$((N + 1)).yaml")"
-      awk -v n="$name" -v a="$algo" -v r="$rep" -v w1="$w1" -v wn="$wn" -v c1="$c1" -v cn="$cn" -v N=$N \
+    for cfg in "${CONFIGS[@]}"; do
+      IFS=: read -r label bin algo <<<"$cfg"
+      read -r w1 c1 <<<"$(timed "$bin" "$algo" "$TMP/${name}_1.yaml")"
+      read -r wn cn <<<"$(timed "$bin" "$algo" "$TMP/${name}_$((N + 1)).yaml")"
+      awk -v n="$name" -v a="$label" -v r="$rep" -v w1="$w1" -v wn="$wn" -v c1="$c1" -v cn="$cn" -v N=$N \
         'BEGIN {printf "%-24s %-7s %4d %12.1f %12.1f\n", n, a, r, (wn - w1) / N * 1e3, (cn - c1) / N * 1e3}'
     done
   done
-  for algo in im2col auto; do
-    out=$(VKGEN_CONV_ALGO=$algo /usr/bin/time -f "%U %S" -o "$TMP/t" "$BIN/vkgen_ddpm_bench" "$M/ddpm-fashion" 16 3 2>&1 | tail -1)
+  for cfg in "${CONFIGS[@]}"; do
+    IFS=: read -r label bin algo <<<"$cfg"
+    out=$(VKGEN_CONV_ALGO=$algo "$bin/vkgen_ddpm_bench" "$M/ddpm-fashion" 16 3 2>&1 | tail -1)
     ms=$(sed -n 's/.*batch 16: \([0-9.]*\) s per forward.*/\1/p' <<<"$out")
-    awk -v a="$algo" -v r="$rep" -v s="$ms" 'BEGIN {printf "%-24s %-7s %4d %12.1f %12s\n", "ddpm_unet_B16", a, r, s * 1e3, "-"}'
+    awk -v a="$label" -v r="$rep" -v s="$ms" 'BEGIN {printf "%-24s %-7s %4d %12.1f %12s\n", "ddpm_unet_B16", a, r, s * 1e3, "-"}'
   done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

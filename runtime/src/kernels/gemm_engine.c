@@ -173,10 +173,10 @@ static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
    * columns. Only two local sizes (not every power of two): each is a pipeline that a fresh
    * machine compiles (seconds on lavapipe with a cold cache). */
   if (!cfg.forced && cfg.lx > 8 && (uint64_t)cfg.lx * cfg.rn4 * 4 / 2 >= N) cfg.lx = 8;
-  uint32_t spec[3] = {cfg.lx, cfg.rm, cfg.rn4};
+  uint32_t spec[4] = {cfg.lx, cfg.rm, cfg.rn4, (uint32_t)c->act}; /* act: a pipeline variant per activation */
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "gemm_texel", vkg_spv_gemm_texel, sizeof vkg_spv_gemm_texel, "ttss",
-                                      sizeof(texel_push), spec, 3, &pipe);
+                                      sizeof(texel_push), spec, 4, &pipe);
   if (st != VKG_OK) return st;
   const uint64_t Kp = vkg_round_up_u64(K, 4), Np = vkg_round_up_u64(N, 4);
   texel_push p;
