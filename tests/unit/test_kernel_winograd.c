@@ -171,10 +171,10 @@ START_TEST(test_winograd_chunks) {
 }
 END_TEST
 
-/* vkg_conv2d_act: the im2col GEMM with the activation fused into its store. */
-START_TEST(test_conv2d_act) {
-  vkg_ctx *ctx = vkg_test_ctx();
-  const int B = 2, Cin = 5, H = 9, W = 7, Cout = 11;
+/* vkg_conv2d_act: the im2col GEMM (Cout 11) or the direct kernel (Cout 3, CPU variant) with the
+ * activation fused into its store. */
+static void check_conv2d_act(vkg_ctx *ctx, int Cout) {
+  const int B = 2, Cin = 5, H = 9, W = 7;
   const vkg_act acts[3] = {VKG_ACT_RELU, VKG_ACT_SILU, VKG_ACT_IDENTITY};
   const size_t nx = (size_t)B * Cin * H * W, nw = (size_t)Cout * Cin * 9, ny = (size_t)B * Cout * H * W;
   float *x = rnd(nx, 41), *w = rnd(nw, 42), *bias = rnd((size_t)Cout, 43), *got = malloc(ny * sizeof *got),
@@ -199,8 +199,8 @@ START_TEST(test_conv2d_act) {
       VKG_CHECK_OK(ctx, vkg_tensor_download(ctx, ty, got, ny * sizeof *got));
       size_t wi;
       double err = vkg_test_rel_err(got, wantf, ny, 1e-5 * sqrt(9.0 * Cin + 1), 1e-4, &wi);
-      ck_assert_msg(err <= 1.0, "conv2d_act[%s] act %d: err %g at %zu (got %g want %g)", variants[v], (int)acts[a],
-                    err, wi, got[wi], want[wi]);
+      ck_assert_msg(err <= 1.0, "conv2d_act[%s] Cout %d act %d: err %g at %zu (got %g want %g)", variants[v], Cout,
+                    (int)acts[a], err, wi, got[wi], want[wi]);
     }
   VKG_CHECK_FAILS(ctx, vkg_conv2d_act(ctx, tx, tw, tb, ty, &p, VKG_ACT_COUNT, 0.0f), VKG_E_INPUT,
                   "unknown activation");
@@ -212,6 +212,12 @@ START_TEST(test_conv2d_act) {
   free(got);
   free(wantf);
   free(want);
+}
+
+START_TEST(test_conv2d_act) {
+  vkg_ctx *ctx = vkg_test_ctx();
+  check_conv2d_act(ctx, 11);
+  check_conv2d_act(ctx, 3);
   vkg_test_ctx_destroy(ctx);
 }
 END_TEST

@@ -46,6 +46,10 @@ static const bench_case cases[] = {
     {"wino2 conv3x3 B8 512->512 4x4", B_CONV, 8, 512, 4, 4, 512, 3, 1, 1, 2},
     {"wino4 conv3x3 B8 512->512 4x4", B_CONV, 8, 512, 4, 4, 512, 3, 1, 1, 4},
     {"conv3x3 s2 B8 128->128 32x32", B_CONV, 8, 128, 32, 32, 128, 3, 2, 1, 0},
+    /* narrow outputs: vkg_conv2d's direct kernel (VKGEN_CONV_ALGO=im2col for the GEMM path) */
+    {"conv3x3 s2 B8 3->2 299x299 (inc stem)", B_CONV, 8, 3, 299, 299, 2, 3, 2, 0, 0},
+    {"conv3x3 B8 2->4 147x147 (inc 2b)", B_CONV, 8, 2, 147, 147, 4, 3, 1, 1, 0},
+    {"conv3x3 B16 32->1 28x28 (conv_out)", B_CONV, 16, 32, 28, 28, 1, 3, 1, 1, 0},
     {"conv1x1 B8 256->128 16x16", B_CONV, 8, 256, 16, 16, 128, 1, 1, 0, 0},
     {"convT4x4 s2 B16 512->256 4->8 (dcgan)", B_CONVT, 16, 512, 4, 4, 256, 4, 2, 1, 0},
 };

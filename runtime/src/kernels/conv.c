@@ -122,6 +122,12 @@ vkg_status vkg_conv2d_act(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w
   if (y == x) return vkg_error(ctx, VKG_E_INPUT, "conv2d: y must not be x");
   if (B == 0 || Cout == 0) return VKG_OK;
 
+  if (vkg_conv2d_direct_ok(ctx, Cin, Cout, KH, KW, (int)G) &&
+      (uint64_t)(B * OH * OW) <= UINT32_MAX && (uint64_t)vkg_tensor_numel(x) <= UINT32_MAX &&
+      (uint64_t)vkg_tensor_numel(y) <= UINT32_MAX) {
+    st = vkg_conv2d_direct(ctx, x, w, bias, y, &p, act, act_param);
+    return st == VKG_OK ? st : vkg_error_prefix(ctx, "conv2d: ");
+  }
   const uint64_t cin_g = (uint64_t)(Cin / G), cout_g = (uint64_t)(Cout / G);
   const uint64_t K = cin_g * (uint64_t)(KH * KW), Kp = vkg_round_up_u64(K, 4);
   const uint64_t ohw = (uint64_t)(OH * OW), ntot = (uint64_t)B * ohw;

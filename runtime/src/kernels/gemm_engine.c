@@ -99,8 +99,8 @@ static int texel_direct(const vkg_gemm_operand *o, uint64_t K) {
 }
 
 /* Dense zero-padded copy [nz][rows_p][cols_p] of a strided operand. */
-static vkg_status pack(vkg_ctx *ctx, const vkg_gemm_operand *o, uint64_t nz, uint64_t rows, uint64_t cols,
-                       uint64_t rows_p, uint64_t cols_p, vkg_tensor **out) {
+vkg_status vkg_gemm_pack(vkg_ctx *ctx, const vkg_gemm_operand *o, uint64_t nz, uint64_t rows, uint64_t cols,
+                         uint64_t rows_p, uint64_t cols_p, vkg_tensor **out) {
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "gemm_pack", vkg_spv_gemm_pack, sizeof vkg_spv_gemm_pack, "ss",
                                       sizeof(pack_push), NULL, 0, &pipe);
@@ -189,7 +189,7 @@ static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
     p.a_zs4 = (uint32_t)(a->zs / 4);
   } else {
     uint64_t nz = a->zs ? Z : 1;
-    if ((st = pack(ctx, a, nz, M, K, M, Kp, &pa)) != VKG_OK) return st;
+    if ((st = vkg_gemm_pack(ctx, a, nz, M, K, M, Kp, &pa)) != VKG_OK) return st;
     ta = pa;
     p.lda4 = (uint32_t)(Kp / 4);
     p.a_zs4 = a->zs ? (uint32_t)(M * Kp / 4) : 0;
@@ -200,7 +200,7 @@ static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
     p.b_zs4 = (uint32_t)(b->zs / 4);
   } else {
     uint64_t nz = b->zs ? Z : 1;
-    if ((st = pack(ctx, b, nz, K, N, Kp, Np, &pb)) != VKG_OK) {
+    if ((st = vkg_gemm_pack(ctx, b, nz, K, N, Kp, Np, &pb)) != VKG_OK) {
       vkg_tensor_unref(pa);
       return st;
     }
