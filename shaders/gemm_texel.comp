@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : enable
 // Register-blocked GEMM for CPU Vulkan devices (lavapipe). Workgroup x walks row blocks and y
 // column blocks, so that the row blocks sharing a B column slice run back to back (cache reuse).
 //
@@ -19,6 +20,10 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int RM = 32;  // rows per invocation (shared by the workgroup)
 layout(constant_id = 2) const int RN4 = 2;  // column texels per invocation
+// vkg_act applied to each stored element (0 none). A specialization constant, not a push
+// constant: with the activation code in the unrolled store loop the whole GEMM ran 10-20%
+// slower on lavapipe even when no activation was asked for.
+layout(constant_id = 3) const int ACT = 0;
 
 layout(binding = 0) uniform samplerBuffer At;
 layout(binding = 1) uniform samplerBuffer Bt;
@@ -30,7 +35,12 @@ layout(push_constant) uniform Push {
   uint n0, c_off, c_zs, c_sm, c_sn, c_div, c_sq;
   uint bias_mode, bias_zs, beta_on;  // bias_mode: 0 none, 1 bias[z*bias_zs + m], 2 bias[z*bias_zs + n]
   float alpha, beta;
+  uint act_unused;  // the tiled variant's act (the texel one uses ACT)
+  float act_param;
 } p;
+
+#include "kl_math.glsl"
+#include "kl_act.glsl"
 
 void main() {
   const uint z = gl_WorkGroupID.z;
@@ -85,7 +95,7 @@ void main() {
         if (p.beta_on != 0u) v += p.beta * c[idx];
         if (p.bias_mode == 1u) v += bias[z * p.bias_zs + m];
         else if (p.bias_mode == 2u) v += bias[z * p.bias_zs + n];
-        c[idx] = v;
+        c[idx] = ACT != 0 ? kl_act(v, uint(ACT), p.act_param) : v;
       }
     }
   }

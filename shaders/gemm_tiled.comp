@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : enable
 // Shared-memory tiled GEMM for GPUs: a 64x64 tile of C per workgroup of 16x16 invocations,
 // each computing 4x4, K in steps of 16 through shared memory. Operands are storage buffers
 // addressed through arbitrary strides (transposes need no packing). The store mapping is
@@ -19,7 +20,12 @@ layout(push_constant) uniform Push {
   uint n0, c_off, c_zs, c_sm, c_sn, c_div, c_sq;
   uint bias_mode, bias_zs, beta_on;
   float alpha, beta;
+  uint act;  // vkg_act applied last (0 none): conv + bias + ReLU is one pass over C
+  float act_param;
 } p;
+
+#include "kl_math.glsl"
+#include "kl_act.glsl"
 
 shared float As[TK][TM];
 shared float Bs[TK][TN];
@@ -71,7 +77,7 @@ void main() {
       if (p.beta_on != 0u) v += p.beta * c[idx];
       if (p.bias_mode == 1u) v += bias[z * p.bias_zs + m];
       else if (p.bias_mode == 2u) v += bias[z * p.bias_zs + n];
-      c[idx] = v;
+      c[idx] = p.act != 0u ? kl_act(v, p.act, p.act_param) : v;
     }
   }
 }

@@ -221,8 +221,7 @@ static vkg_status conv(vkg_ctx *ctx, const vkg_inc_conv *c, const vkg_tensor *x,
                      (long long)s->d[2], (long long)s->d[3]);
   vkg_tensor *y = NULL;
   vkg_status st = new4(ctx, s->d[0], c->cout, oh, ow, &y);
-  if (!st) st = vkg_conv2d(ctx, x, c->w, c->b, y, &c->p);
-  if (!st) st = vkg_activation(ctx, y, y, VKG_ACT_RELU, 0);
+  if (!st) st = vkg_conv2d_act(ctx, x, c->w, c->b, y, &c->p, VKG_ACT_RELU, 0.0f); /* BN folded at load */
   if (st) {
     vkg_tensor_unref(y);
     return vkg_error_prefix(ctx, "inception '%s': ", c->name);

@@ -17,16 +17,41 @@ typedef struct bench_case {
   const char *name;
   bench_kind kind;
   int B, Cin, H, W, Cout, K, stride, pad; /* gemm: M = Cin, N = Cout, K = H */
+  int wino;                               /* conv: 0 vkg_conv2d (im2col), 2 or 4 Winograd F(m x m, 3x3) */
 } bench_case;
 
 static const bench_case cases[] = {
-    {"gemm 1024x1024x1024", B_GEMM, 1, 1024, 1024, 0, 1024, 0, 1, 0},
-    {"conv3x3 B16 128->128 32x32", B_CONV, 16, 128, 32, 32, 128, 3, 1, 1},
-    {"conv3x3 B8 256->256 8x8 (unet)", B_CONV, 8, 256, 8, 8, 256, 3, 1, 1},
-    {"conv3x3 B8 3->128 32x32 (unet in)", B_CONV, 8, 3, 32, 32, 128, 3, 1, 1},
-    {"conv3x3 s2 B8 128->128 32x32", B_CONV, 8, 128, 32, 32, 128, 3, 2, 1},
-    {"conv1x1 B8 256->128 16x16", B_CONV, 8, 256, 16, 16, 128, 1, 1, 0},
-    {"convT4x4 s2 B16 512->256 4->8 (dcgan)", B_CONVT, 16, 512, 4, 4, 256, 4, 2, 1},
+    {"gemm 1024x1024x1024", B_GEMM, 1, 1024, 1024, 0, 1024, 0, 1, 0, 0},
+    {"conv3x3 B16 128->128 32x32", B_CONV, 16, 128, 32, 32, 128, 3, 1, 1, 0},
+    {"conv3x3 B8 256->256 8x8 (unet)", B_CONV, 8, 256, 8, 8, 256, 3, 1, 1, 0},
+    {"conv3x3 B8 3->128 32x32 (unet in)", B_CONV, 8, 3, 32, 32, 128, 3, 1, 1, 0},
+    /* Winograd at the same shapes (GFLOPS count the direct convolution's multiply-adds) and the
+     * decoder shapes (VAE / VQ-VAE up blocks, UNet 16x16); the filter transform is done before
+     * timing, as the layers do at load. */
+    {"wino2 conv3x3 B16 128->128 32x32", B_CONV, 16, 128, 32, 32, 128, 3, 1, 1, 2},
+    {"wino4 conv3x3 B16 128->128 32x32", B_CONV, 16, 128, 32, 32, 128, 3, 1, 1, 4},
+    {"wino2 conv3x3 B8 256->256 8x8 (unet)", B_CONV, 8, 256, 8, 8, 256, 3, 1, 1, 2},
+    {"wino4 conv3x3 B8 256->256 8x8 (unet)", B_CONV, 8, 256, 8, 8, 256, 3, 1, 1, 4},
+    {"wino2 conv3x3 B8 3->128 32x32 (unet in)", B_CONV, 8, 3, 32, 32, 128, 3, 1, 1, 2},
+    {"conv3x3 B16 64->64 16x16 (vae)", B_CONV, 16, 64, 16, 16, 64, 3, 1, 1, 0},
+    {"wino2 conv3x3 B16 64->64 16x16 (vae)", B_CONV, 16, 64, 16, 16, 64, 3, 1, 1, 2},
+    {"wino4 conv3x3 B16 64->64 16x16 (vae)", B_CONV, 16, 64, 16, 16, 64, 3, 1, 1, 4},
+    {"conv3x3 B16 32->32 32x32 (vae)", B_CONV, 16, 32, 32, 32, 32, 3, 1, 1, 0},
+    {"wino2 conv3x3 B16 32->32 32x32 (vae)", B_CONV, 16, 32, 32, 32, 32, 3, 1, 1, 2},
+    {"wino4 conv3x3 B16 32->32 32x32 (vae)", B_CONV, 16, 32, 32, 32, 32, 3, 1, 1, 4},
+    {"conv3x3 B16 16->16 32x32", B_CONV, 16, 16, 32, 32, 16, 3, 1, 1, 0},
+    {"wino2 conv3x3 B16 16->16 32x32", B_CONV, 16, 16, 32, 32, 16, 3, 1, 1, 2},
+    {"wino4 conv3x3 B16 16->16 32x32", B_CONV, 16, 16, 32, 32, 16, 3, 1, 1, 4},
+    {"conv3x3 B8 512->512 4x4", B_CONV, 8, 512, 4, 4, 512, 3, 1, 1, 0},
+    {"wino2 conv3x3 B8 512->512 4x4", B_CONV, 8, 512, 4, 4, 512, 3, 1, 1, 2},
+    {"wino4 conv3x3 B8 512->512 4x4", B_CONV, 8, 512, 4, 4, 512, 3, 1, 1, 4},
+    {"conv3x3 s2 B8 128->128 32x32", B_CONV, 8, 128, 32, 32, 128, 3, 2, 1, 0},
+    /* narrow outputs: vkg_conv2d's direct kernel (VKGEN_CONV_ALGO=im2col for the GEMM path) */
+    {"conv3x3 s2 B8 3->2 299x299 (inc stem)", B_CONV, 8, 3, 299, 299, 2, 3, 2, 0, 0},
+    {"conv3x3 B8 2->4 147x147 (inc 2b)", B_CONV, 8, 2, 147, 147, 4, 3, 1, 1, 0},
+    {"conv3x3 B16 32->1 28x28 (conv_out)", B_CONV, 16, 32, 28, 28, 1, 3, 1, 1, 0},
+    {"conv1x1 B8 256->128 16x16", B_CONV, 8, 256, 16, 16, 128, 1, 1, 0, 0},
+    {"convT4x4 s2 B16 512->256 4->8 (dcgan)", B_CONVT, 16, 512, 4, 4, 256, 4, 2, 1, 0},
 };
 
 typedef struct bench_result {
@@ -119,7 +144,7 @@ static void blas_run(const bench_case *c, host_bufs *h) {
 
 /* ---- vkgen path ---- */
 typedef struct dev_bufs {
-  vkg_tensor *x, *w, *bias, *y;
+  vkg_tensor *x, *w, *bias, *y, *u; /* u: the Winograd filter (wino cases) */
 } dev_bufs;
 
 static vkg_status vk_run(vkg_ctx *ctx, const bench_case *c, dev_bufs *d) {
@@ -128,6 +153,7 @@ static vkg_status vk_run(vkg_ctx *ctx, const bench_case *c, dev_bufs *d) {
     vkg_conv2d_params p = vkg_conv2d_params_default();
     p.stride_h = p.stride_w = c->stride;
     p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = c->pad;
+    if (c->wino) return vkg_conv2d_winograd(ctx, d->x, d->u, c->wino, d->bias, d->y, &p, NULL);
     return vkg_conv2d(ctx, d->x, d->w, d->bias, d->y, &p);
   }
   vkg_conv_transpose2d_params p = vkg_conv_transpose2d_params_default();
@@ -182,7 +208,8 @@ static vkg_status bench_one(vkg_ctx *ctx, const bench_case *c, double budget_s, 
     goto done;
   }
   if ((st = upload(ctx, h.x, ndx, dx, &d.x)) != VKG_OK || (st = upload(ctx, h.w, ndw, dw, &d.w)) != VKG_OK ||
-      (st = upload(ctx, h.bias, 1, db, &d.bias)) != VKG_OK)
+      (st = upload(ctx, h.bias, 1, db, &d.bias)) != VKG_OK ||
+      (c->wino && (st = vkg_winograd_filter_create(ctx, d.w, c->wino, &d.u)) != VKG_OK))
     goto done;
   {
     vkg_shape sy = vkg_shape_make(ndy, dy);
@@ -228,6 +255,7 @@ done:
   vkg_tensor_unref(d.w);
   vkg_tensor_unref(d.bias);
   vkg_tensor_unref(d.y);
+  vkg_tensor_unref(d.u);
   free(h.x);
   free(h.w);
   free(h.bias);

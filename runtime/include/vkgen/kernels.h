@@ -12,6 +12,7 @@
 #include "kernels/common.h"
 #include "kernels/gemm.h"
 #include "kernels/conv.h"
+#include "kernels/winograd.h"
 #include "kernels/norm.h"
 #include "kernels/attention.h"
 #include "kernels/activation.h"

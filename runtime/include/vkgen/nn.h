@@ -33,6 +33,8 @@ typedef struct vkg_nn_conv2d {
   int64_t cin, cout;
   int k;
   vkg_conv2d_params p;
+  vkg_tensor *wino; /* the Winograd F(wino_m x wino_m, 3x3) filter made at load, or NULL */
+  int wino_m;
 } vkg_nn_conv2d;
 
 /* Loads prefix.weight [cout, cin, k, k] and prefix.bias [cout] (required when bias is set,
@@ -41,6 +43,11 @@ VKG_EXPORT vkg_status vkg_nn_conv2d_load(vkg_ctx *ctx, vkg_model *m, const char 
                                          int k, int stride, int pad, int bias, vkg_nn_conv2d *out);
 VKG_EXPORT vkg_status vkg_nn_conv2d_forward(vkg_ctx *ctx, const vkg_nn_conv2d *c, const vkg_tensor *x,
                                             vkg_tensor **out);
+/* y = act((conv(x) + bias + bias_nc + residual) * scale) (ep NULL: plain conv). The algorithm is
+ * vkg_conv_algo_choose's for the shape: on Winograd the epilogue is fused into the conv's
+ * output transform (one pass), on im2col it runs as separate elementwise passes. */
+VKG_EXPORT vkg_status vkg_nn_conv2d_forward_ep(vkg_ctx *ctx, const vkg_nn_conv2d *c, const vkg_tensor *x,
+                                               const vkg_conv_epilogue *ep, vkg_tensor **out);
 VKG_EXPORT void vkg_nn_conv2d_free(vkg_nn_conv2d *c);
 
 /* ---- linear ------------------------------------------------------------------------------ */

@@ -78,7 +78,13 @@ static vkg_status check_bias(vkg_ctx *ctx, const char *kernel, const vkg_tensor 
 
 vkg_status vkg_conv2d(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias, vkg_tensor *y,
                       const vkg_conv2d_params *pp) {
+  return vkg_conv2d_act(ctx, x, w, bias, y, pp, VKG_ACT_IDENTITY, 0.0f);
+}
+
+vkg_status vkg_conv2d_act(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
+                          vkg_tensor *y, const vkg_conv2d_params *pp, vkg_act act, float act_param) {
   vkg_status st;
+  if ((int)act < 0 || act >= VKG_ACT_COUNT) return vkg_error(ctx, VKG_E_INPUT, "conv2d: unknown activation %d", (int)act);
   if ((st = vkg_kernel_check_f32(ctx, "conv2d", "x", x)) != VKG_OK ||
       (st = vkg_kernel_check_f32(ctx, "conv2d", "weight", w)) != VKG_OK ||
       (st = vkg_kernel_check_f32(ctx, "conv2d", "y", y)) != VKG_OK)
@@ -116,6 +122,12 @@ vkg_status vkg_conv2d(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, co
   if (y == x) return vkg_error(ctx, VKG_E_INPUT, "conv2d: y must not be x");
   if (B == 0 || Cout == 0) return VKG_OK;
 
+  if (vkg_conv2d_direct_ok(ctx, Cin, Cout, KH, KW, (int)G) &&
+      (uint64_t)(B * OH * OW) <= UINT32_MAX && (uint64_t)vkg_tensor_numel(x) <= UINT32_MAX &&
+      (uint64_t)vkg_tensor_numel(y) <= UINT32_MAX) {
+    st = vkg_conv2d_direct(ctx, x, w, bias, y, &p, act, act_param);
+    return st == VKG_OK ? st : vkg_error_prefix(ctx, "conv2d: ");
+  }
   const uint64_t cin_g = (uint64_t)(Cin / G), cout_g = (uint64_t)(Cout / G);
   const uint64_t K = cin_g * (uint64_t)(KH * KW), Kp = vkg_round_up_u64(K, 4);
   const uint64_t ohw = (uint64_t)(OH * OW), ntot = (uint64_t)B * ohw;
@@ -127,6 +139,8 @@ vkg_status vkg_conv2d(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, co
   oy.sn = 1;
   oy.bias = bias;
   oy.alpha = 1.0f;
+  oy.act = (int)act;
+  oy.act_param = act_param;
 
   if (G == 1 && KH == 1 && KW == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 && p.pad_bottom == 0 &&
       p.pad_left == 0 && p.pad_right == 0) {

@@ -23,6 +23,8 @@ typedef struct texel_push {
   uint32_t n0, c_off, c_zs, c_sm, c_sn, c_div, c_sq;
   uint32_t bias_mode, bias_zs, beta_on;
   float alpha, beta;
+  uint32_t act;
+  float act_param;
 } texel_push;
 
 typedef struct tiled_push {
@@ -32,6 +34,8 @@ typedef struct tiled_push {
   uint32_t n0, c_off, c_zs, c_sm, c_sn, c_div, c_sq;
   uint32_t bias_mode, bias_zs, beta_on;
   float alpha, beta;
+  uint32_t act;
+  float act_param;
 } tiled_push;
 
 typedef struct pack_push {
@@ -98,8 +102,8 @@ static int texel_direct(const vkg_gemm_operand *o, uint64_t K) {
 }
 
 /* Dense zero-padded copy [nz][rows_p][cols_p] of a strided operand. */
-static vkg_status pack(vkg_ctx *ctx, const vkg_gemm_operand *o, uint64_t nz, uint64_t rows, uint64_t cols,
-                       uint64_t rows_p, uint64_t cols_p, vkg_tensor **out) {
+vkg_status vkg_gemm_pack(vkg_ctx *ctx, const vkg_gemm_operand *o, uint64_t nz, uint64_t rows, uint64_t cols,
+                         uint64_t rows_p, uint64_t cols_p, vkg_tensor **out) {
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "gemm_pack", vkg_spv_gemm_pack, sizeof vkg_spv_gemm_pack, "ss",
                                       sizeof(pack_push), NULL, 0, &pipe);
@@ -158,6 +162,8 @@ static vkg_status run_tiled(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
   fill_out(c, &p.n0, &p.c_off, &p.c_zs, &p.c_sm, &p.c_sn, &p.c_div, &p.c_sq, &p.bias_mode, &p.bias_zs, &p.beta_on);
   p.alpha = c->alpha;
   p.beta = c->beta;
+  p.act = (uint32_t)c->act;
+  p.act_param = c->act_param;
   vkg_binding bind[4] = {{a->t, 0, 0}, {b->t, 0, 0}, {c->t, 0, 0}, {c->bias ? c->bias : c->t, 0, 0}};
   return vkg_dispatch(ctx, pipe, bind, 4, &p, sizeof p, vkg_ceil_div_u32(N, 64), vkg_ceil_div_u32(M, 64),
                       (uint32_t)Z);
@@ -170,10 +176,10 @@ static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
    * columns. Only two local sizes (not every power of two): each is a pipeline that a fresh
    * machine compiles (seconds on lavapipe with a cold cache). */
   if (!cfg.forced && cfg.lx > 8 && (uint64_t)cfg.lx * cfg.rn4 * 4 / 2 >= N) cfg.lx = 8;
-  uint32_t spec[3] = {cfg.lx, cfg.rm, cfg.rn4};
+  uint32_t spec[4] = {cfg.lx, cfg.rm, cfg.rn4, (uint32_t)c->act}; /* act: a pipeline variant per activation */
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "gemm_texel", vkg_spv_gemm_texel, sizeof vkg_spv_gemm_texel, "ttss",
-                                      sizeof(texel_push), spec, 3, &pipe);
+                                      sizeof(texel_push), spec, 4, &pipe);
   if (st != VKG_OK) return st;
   const uint64_t Kp = vkg_round_up_u64(K, 4), Np = vkg_round_up_u64(N, 4);
   texel_push p;
@@ -186,7 +192,7 @@ static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
     p.a_zs4 = (uint32_t)(a->zs / 4);
   } else {
     uint64_t nz = a->zs ? Z : 1;
-    if ((st = pack(ctx, a, nz, M, K, M, Kp, &pa)) != VKG_OK) return st;
+    if ((st = vkg_gemm_pack(ctx, a, nz, M, K, M, Kp, &pa)) != VKG_OK) return st;
     ta = pa;
     p.lda4 = (uint32_t)(Kp / 4);
     p.a_zs4 = a->zs ? (uint32_t)(M * Kp / 4) : 0;
@@ -197,7 +203,7 @@ static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
     p.b_zs4 = (uint32_t)(b->zs / 4);
   } else {
     uint64_t nz = b->zs ? Z : 1;
-    if ((st = pack(ctx, b, nz, K, N, Kp, Np, &pb)) != VKG_OK) {
+    if ((st = vkg_gemm_pack(ctx, b, nz, K, N, Kp, Np, &pb)) != VKG_OK) {
       vkg_tensor_unref(pa);
       return st;
     }
@@ -211,6 +217,8 @@ static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
   fill_out(c, &p.n0, &p.c_off, &p.c_zs, &p.c_sm, &p.c_sn, &p.c_div, &p.c_sq, &p.bias_mode, &p.bias_zs, &p.beta_on);
   p.alpha = c->alpha;
   p.beta = c->beta;
+  p.act = (uint32_t)c->act;
+  p.act_param = c->act_param;
   vkg_binding bind[4] = {{ta, 0, 0}, {tb, 0, 0}, {c->t, 0, 0}, {c->bias ? c->bias : c->t, 0, 0}};
   st = vkg_dispatch(ctx, pipe, bind, 4, &p, sizeof p, vkg_ceil_div_u32(M, cfg.rm),
                     vkg_ceil_div_u32(Np / 4, cfg.lx * cfg.rn4), (uint32_t)Z);

@@ -43,11 +43,25 @@ typedef struct vkg_gemm_out {
   int bias_per_col;       /* 0: bias[z*bias_zs + m], 1: bias[z*bias_zs + n] */
   uint64_t bias_zs;
   float alpha, beta; /* beta == 0 never reads C */
+  int act;           /* vkg_act applied to each stored element (0 none) */
+  float act_param;
 } vkg_gemm_out;
 
 vkg_status vkg_gemm_run(vkg_ctx *ctx, const char *kernel, uint64_t M, uint64_t N, uint64_t K, uint64_t Z,
                         const vkg_gemm_operand *a, const vkg_gemm_operand *b, const vkg_gemm_out *c);
+/* A dense zero-padded copy [nz][rows_p][cols_p] of the strided matrix o (rows x cols; o's
+ * s_row/s_col are its strides), as the texel GEMM packs its operands. */
+vkg_status vkg_gemm_pack(vkg_ctx *ctx, const vkg_gemm_operand *o, uint64_t nz, uint64_t rows, uint64_t cols,
+                         uint64_t rows_p, uint64_t cols_p, vkg_tensor **out);
 /* Columns of C one texel-GEMM workgroup covers (chunk sizes of im2col are multiples of it). */
 uint32_t vkg_gemm_tile_cols(vkg_ctx *ctx);
+
+/* ---- direct convolution for narrow outputs (conv_direct.c) ---- */
+#include "vkgen/kernels/conv.h"
+/* Whether vkg_conv2d_direct takes this shape on this device (and VKGEN_CONV_ALGO allows). */
+int vkg_conv2d_direct_ok(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_t kh, int64_t kw, int groups);
+/* y = act(conv2d(x, w) + bias); arguments already checked by vkg_conv2d_act. */
+vkg_status vkg_conv2d_direct(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
+                             vkg_tensor *y, const vkg_conv2d_params *p, vkg_act act, float act_param);
 
 #endif

@@ -24,6 +24,8 @@ static vkg_status check_param(vkg_ctx *ctx, const char *kernel, const char *what
 struct norm_push {
   uint32_t rows, len, groups, cpg, spatial, affine;
   float eps;
+  uint32_t act; /* vkg_act applied in the same pass (0 none) */
+  float act_param;
 };
 
 /* Statistics per row in chunks, then an elementwise normalise (+ affine) pass. */
@@ -34,8 +36,9 @@ static vkg_status run_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *
   vkg_status s = vkg_k_rowstats(ctx, x, pc->rows, pc->len, 0, 0, pc->eps, &st);
   if (s != VKG_OK) return s;
   struct {
-    uint32_t n, len, groups, cpg, spatial, affine;
-  } ap = {pc->rows * pc->len, pc->len, pc->groups, pc->cpg, pc->spatial, pc->affine};
+    uint32_t n, len, groups, cpg, spatial, affine, act;
+    float act_param;
+  } ap = {pc->rows * pc->len, pc->len, pc->groups, pc->cpg, pc->spatial, pc->affine, pc->act, pc->act_param};
   const vkg_tensor *t[5] = {x, st, gamma ? gamma : x, beta ? beta : x, y};
   s = VKG_K_LAUNCH(ctx, kl_norm_apply, t, 5, &ap, ap.n);
   vkg_tensor_unref(st);
@@ -54,7 +57,13 @@ static vkg_status check_xy(vkg_ctx *ctx, const char *kernel, const vkg_tensor *x
 
 vkg_status vkg_group_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *gamma, const vkg_tensor *beta,
                           vkg_tensor *y, int groups, float eps) {
+  return vkg_group_norm_act(ctx, x, gamma, beta, y, groups, eps, VKG_ACT_IDENTITY, 0.0f);
+}
+
+vkg_status vkg_group_norm_act(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *gamma, const vkg_tensor *beta,
+                              vkg_tensor *y, int groups, float eps, vkg_act act, float act_param) {
   const char *k = "group_norm";
+  if ((int)act < 0 || act >= VKG_ACT_COUNT) return vkg_error(ctx, VKG_E_INPUT, "%s: unknown activation %d", k, (int)act);
   vkg_status st = check_xy(ctx, k, x, y, 2);
   if (st != VKG_OK) return st;
   const vkg_shape *s = vkg_tensor_shape(x);
@@ -71,7 +80,8 @@ vkg_status vkg_group_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *g
   int64_t spatial = 1;
   for (int i = 2; i < s->ndim; i++) spatial *= s->d[i];
   struct norm_push pc = {(uint32_t)(s->d[0] * groups), (uint32_t)(c / groups * spatial), (uint32_t)groups,
-                         (uint32_t)(c / groups), (uint32_t)(spatial ? spatial : 1), gamma != NULL, eps};
+                         (uint32_t)(c / groups), (uint32_t)(spatial ? spatial : 1), gamma != NULL, eps,
+                         (uint32_t)act, act_param};
   if (pc.cpg == 0) pc.cpg = 1;
   if (pc.len == 0) return VKG_OK;
   return run_norm(ctx, x, gamma, beta, y, &pc);
@@ -106,7 +116,7 @@ vkg_status vkg_layer_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *g
     const vkg_tensor *t[4] = {x, gamma ? gamma : x, beta ? beta : x, y};
     return VKG_K_LAUNCH(ctx, kl_layer_norm_rows, t, 4, &rp, rows);
   }
-  struct norm_push pc = {rows, (uint32_t)len, 1, 0, 1, gamma != NULL, eps};
+  struct norm_push pc = {rows, (uint32_t)len, 1, 0, 1, gamma != NULL, eps, 0, 0.0f};
   return run_norm(ctx, x, gamma, beta, y, &pc);
 }
 

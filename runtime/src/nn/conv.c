@@ -21,11 +21,36 @@ vkg_status vkg_nn_conv2d_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, in
   c.p = vkg_conv2d_params_default();
   c.p.stride_h = c.p.stride_w = stride;
   c.p.pad_top = c.p.pad_bottom = c.p.pad_left = c.p.pad_right = pad;
+  /* The Winograd filter, transformed once here when the layer's shape selects Winograd
+   * (spatial size unknown yet: the channel rule decides the tile). */
+  vkg_conv_algo algo = vkg_conv_algo_choose(ctx, 0, c.cin, c.cout, 0, 0, c.k, &c.p);
+  if (algo != VKG_CONV_IM2COL) {
+    c.wino_m = algo == VKG_CONV_WINOGRAD4 ? 4 : 2;
+    if ((st = vkg_winograd_filter_create(ctx, c.w, c.wino_m, &c.wino)) != VKG_OK) {
+      vkg_nn_conv2d_free(&c);
+      return vkg_error_prefix(ctx, "%s: ", prefix);
+    }
+  }
   *out = c;
   return VKG_OK;
 }
 
+/* The im2col path's epilogue as separate passes, in the fused kernel's order. */
+static vkg_status epilogue_passes(vkg_ctx *ctx, vkg_tensor *y, const vkg_conv_epilogue *ep) {
+  vkg_status st = VKG_OK;
+  if (ep->bias_nc) st = vkg_binary(ctx, y, ep->bias_nc, y, VKG_OP_ADD);
+  if (!st && ep->residual) st = vkg_binary(ctx, y, ep->residual, y, VKG_OP_ADD);
+  if (!st && ep->scale != 1.0f) st = vkg_scale_shift(ctx, y, y, ep->scale, 0.0f);
+  if (!st && ep->act != VKG_ACT_IDENTITY) st = vkg_activation(ctx, y, y, ep->act, ep->act_param);
+  return st;
+}
+
 vkg_status vkg_nn_conv2d_forward(vkg_ctx *ctx, const vkg_nn_conv2d *c, const vkg_tensor *x, vkg_tensor **out) {
+  return vkg_nn_conv2d_forward_ep(ctx, c, x, NULL, out);
+}
+
+vkg_status vkg_nn_conv2d_forward_ep(vkg_ctx *ctx, const vkg_nn_conv2d *c, const vkg_tensor *x,
+                                    const vkg_conv_epilogue *ep, vkg_tensor **out) {
   const vkg_shape *xs = vkg_tensor_shape(x);
   if (xs->ndim != 4 || xs->d[1] != c->cin) {
     char a[96];
@@ -39,7 +64,16 @@ vkg_status vkg_nn_conv2d_forward(vkg_ctx *ctx, const vkg_nn_conv2d *c, const vkg
                      (long long)xs->d[2], (long long)xs->d[3], c->k, c->k);
   vkg_tensor *y = NULL;
   vkg_status st = vkg_nn_new4(ctx, xs->d[0], c->cout, oh, ow, &y);
-  if (!st) st = vkg_conv2d(ctx, x, c->w, c->b, y, &c->p);
+  const vkg_conv_algo algo = vkg_conv_algo_choose(ctx, xs->d[0], c->cin, c->cout, xs->d[2], xs->d[3], c->k, &c->p);
+  const int wino = c->wino && algo == (c->wino_m == 4 ? VKG_CONV_WINOGRAD4 : VKG_CONV_WINOGRAD2);
+  if (!st && wino) {
+    st = vkg_conv2d_winograd(ctx, x, c->wino, c->wino_m, c->b, y, &c->p, ep);
+  } else if (!st && ep && !ep->residual && !ep->bias_nc && ep->scale == 1.0f) {
+    st = vkg_conv2d_act(ctx, x, c->w, c->b, y, &c->p, ep->act, ep->act_param);
+  } else if (!st) {
+    st = vkg_conv2d(ctx, x, c->w, c->b, y, &c->p);
+    if (!st && ep) st = epilogue_passes(ctx, y, ep);
+  }
   if (st) {
     vkg_tensor_unref(y);
     return st;
@@ -52,7 +86,8 @@ void vkg_nn_conv2d_free(vkg_nn_conv2d *c) {
   if (!c) return;
   vkg_tensor_unref(c->w);
   vkg_tensor_unref(c->b);
-  c->w = c->b = NULL;
+  vkg_tensor_unref(c->wino);
+  c->w = c->b = c->wino = NULL;
 }
 
 vkg_status vkg_nn_downsample_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, int64_t channels,

@@ -70,8 +70,7 @@ vkg_status vkg_nn_group_norm_forward(vkg_ctx *ctx, const vkg_nn_group_norm *g, c
                                      vkg_tensor **out) {
   vkg_tensor *y = NULL;
   vkg_status st = vkg_tensor_create(ctx, VKG_F32, vkg_tensor_shape(x), &y);
-  if (!st) st = vkg_group_norm(ctx, x, g->gamma, g->beta, y, g->groups, g->eps);
-  if (!st && act != VKG_ACT_IDENTITY) st = vkg_activation(ctx, y, y, act, 0.0f);
+  if (!st) st = vkg_group_norm_act(ctx, x, g->gamma, g->beta, y, g->groups, g->eps, act, 0.0f);
   if (st) {
     vkg_tensor_unref(y);
     return st;

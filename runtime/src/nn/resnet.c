@@ -45,24 +45,28 @@ vkg_status vkg_nn_resnet_forward(vkg_ctx *ctx, const vkg_nn_resnet *r, const vkg
   const vkg_shape *xs = vkg_tensor_shape(x);
   int64_t B = xs->d[0], co = r->cfg.out_channels;
   vkg_tensor *h = NULL, *h2 = NULL, *t = NULL, *tv = NULL, *sc = NULL;
-  vkg_status st = vkg_nn_group_norm_forward(ctx, &r->norm1, x, r->cfg.act, &h);
-  if (!st) st = vkg_nn_conv2d_forward(ctx, &r->conv1, h, &h2);
-  vkg_tensor_unref(h);
-  h = h2;
-  h2 = NULL;
-  if (st) goto done;
   int has_temb = r->temb_proj.w && temb;
+  vkg_status st = VKG_OK;
   if (has_temb) {
     st = temb_proj(ctx, r, temb, &t);
     if (st) goto done;
   }
+  st = vkg_nn_group_norm_forward(ctx, &r->norm1, x, r->cfg.act, &h);
+  if (!st && has_temb && r->cfg.temb_norm == VKG_NN_TEMB_DEFAULT) {
+    /* h = conv1(h) + proj(act(temb))[:, :, None, None], the add fused into conv1's store */
+    vkg_shape s = vkg_shape_4d(B, co, 1, 1);
+    vkg_conv_epilogue ep = vkg_conv_epilogue_default();
+    st = vkg_nn_reshape(ctx, t, &s, &tv);
+    ep.bias_nc = tv;
+    if (!st) st = vkg_nn_conv2d_forward_ep(ctx, &r->conv1, h, &ep, &h2);
+  } else if (!st) {
+    st = vkg_nn_conv2d_forward(ctx, &r->conv1, h, &h2);
+  }
+  vkg_tensor_unref(h);
+  h = h2;
+  h2 = NULL;
+  if (st) goto done;
   if (r->cfg.temb_norm == VKG_NN_TEMB_DEFAULT || !has_temb) {
-    if (has_temb) {
-      vkg_shape s = vkg_shape_4d(B, co, 1, 1);
-      st = vkg_nn_reshape(ctx, t, &s, &tv);
-      if (!st) st = vkg_binary(ctx, h, tv, h, VKG_OP_ADD);
-      if (st) goto done;
-    }
     st = vkg_nn_group_norm_forward(ctx, &r->norm2, h, r->cfg.act, &h2);
   } else {
     /* scale, shift = chunk(temb, 2, dim=1); h = norm2(h) * (1 + scale) + shift */
@@ -89,16 +93,15 @@ vkg_status vkg_nn_resnet_forward(vkg_ctx *ctx, const vkg_nn_resnet *r, const vkg
   vkg_tensor_unref(t);
   tv = t = NULL;
   if (st) goto done;
-  st = vkg_nn_conv2d_forward(ctx, &r->conv2, h, &h2);
-  vkg_tensor_unref(h);
-  h = h2;
-  h2 = NULL;
-  if (st) goto done;
   if (r->shortcut.w) {
     st = vkg_nn_conv2d_forward(ctx, &r->shortcut, x, &sc);
     if (st) goto done;
   }
-  st = vkg_nn_add_scaled(ctx, sc ? sc : x, h, 1.0f / r->cfg.output_scale_factor, out);
+  /* (shortcut + conv2(h)) / output_scale_factor, fused into conv2's store */
+  vkg_conv_epilogue ep = vkg_conv_epilogue_default();
+  ep.residual = sc ? sc : x;
+  ep.scale = 1.0f / r->cfg.output_scale_factor;
+  st = vkg_nn_conv2d_forward_ep(ctx, &r->conv2, h, &ep, out);
 done:
   vkg_tensor_unref(h);
   vkg_tensor_unref(h2);

@@ -3,6 +3,7 @@
 #define VKGEN_KERNELS_CONV_H
 #include "../gpu.h"
 #include "../tensor.h"
+#include "activation.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,6 +25,10 @@ VKG_EXPORT int64_t vkg_conv_out_size(int64_t in, int k, int stride, int pad_lo, 
  * bias: [Cout] or NULL, y: [N, Cout, OH, OW] (checked against the formula). */
 VKG_EXPORT vkg_status vkg_conv2d(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
                                  vkg_tensor *y, const vkg_conv2d_params *p);
+/* y = act(conv2d(x, w) + bias), the activation applied as the GEMM stores y (one pass);
+ * act_param: VKG_ACT_LEAKY_RELU's slope. */
+VKG_EXPORT vkg_status vkg_conv2d_act(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
+                                     vkg_tensor *y, const vkg_conv2d_params *p, vkg_act act, float act_param);
 
 typedef struct vkg_conv_transpose2d_params {
   int stride_h, stride_w;

@@ -8,6 +8,7 @@
 #define VKGEN_KERNELS_NORM_H
 #include "../gpu.h"
 #include "../tensor.h"
+#include "activation.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -17,6 +18,11 @@ extern "C" {
  * groups; gamma, beta: [C] (numel C) or NULL (scale 1, shift 0). In place (y == x) is safe. */
 VKG_EXPORT vkg_status vkg_group_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *gamma,
                                      const vkg_tensor *beta, vkg_tensor *y, int groups, float eps);
+/* act(group_norm(x)) in one pass over memory (the activation is applied as the normalised
+ * value is stored; same values as vkg_group_norm then vkg_activation). */
+VKG_EXPORT vkg_status vkg_group_norm_act(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *gamma,
+                                         const vkg_tensor *beta, vkg_tensor *y, int groups, float eps, vkg_act act,
+                                         float act_param);
 
 /* torch.nn.functional.layer_norm over the last norm_dims dimensions of x (1 <= norm_dims <=
  * ndim). gamma, beta: numel equal to the product of those dimensions, or NULL.
