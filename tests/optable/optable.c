@@ -13,12 +13,14 @@ static const vkg_op_family *const families[] = {
     &vkg_op_family_conv,   &vkg_op_family_gemm,     &vkg_op_family_gemm_sweep, &vkg_op_family_layout,
     &vkg_op_family_norm,   &vkg_op_family_pointwise, &vkg_op_family_random,    &vkg_op_family_reduce,
     &vkg_op_family_resample, &vkg_op_family_sequence, &vkg_op_family_stats,    &vkg_op_family_stylegan,
+    &vkg_op_family_winograd, &vkg_op_family_attention,
 };
 #define NFAM (sizeof families / sizeof *families)
 
 const char *const *vkg_op_family_names(void) {
   static const char *const names[] = {"conv",      "gemm",     "gemm_sweep", "layout", "norm",  "pointwise",
-                                      "random",    "reduce",   "resample",   "sequence", "stats", "stylegan", NULL};
+                                      "random",    "reduce",   "resample",   "sequence", "stats", "stylegan",
+                                      "winograd",  "attention", NULL};
   return names;
 }
 

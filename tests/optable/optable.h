@@ -153,7 +153,8 @@ double vkg_op_rel_err(const float *a, const float *b, size_t n, double atol, dou
 /* The families (rows_*.c). */
 extern const vkg_op_family vkg_op_family_conv, vkg_op_family_gemm, vkg_op_family_gemm_sweep, vkg_op_family_layout,
     vkg_op_family_norm, vkg_op_family_pointwise, vkg_op_family_random, vkg_op_family_reduce,
-    vkg_op_family_resample, vkg_op_family_sequence, vkg_op_family_stats, vkg_op_family_stylegan;
+    vkg_op_family_resample, vkg_op_family_sequence, vkg_op_family_stats, vkg_op_family_stylegan,
+    vkg_op_family_winograd, vkg_op_family_attention;
 
 #define OT_ROWS(arr) (arr), sizeof(arr) / sizeof *(arr)
 

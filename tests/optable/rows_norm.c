@@ -4,19 +4,23 @@
  * atol 1e-5 rtol 1e-4.
  * Was tests/unit/test_kernel_norm.c: group_norm 6 shapes x (out of place, in place) = 12,
  * layer_norm 7 + 1 (two dims, in place) = 8, batch_norm 1, softmax 5 x (softmax, log_softmax) = 10,
- * attention 5: 36 cases. */
+ * attention 5: 36 cases. Added after: group_norm_act 4 (SiLU / ReLU applied as the norm stores; same
+ * bound as group_norm). */
 #include <math.h>
 
 #include "optable.h"
 #include "ref_kl.h"
 
-/* i: n c h w groups affine in_place */
+/* i: n c h w groups affine in_place act (vkg_act; not identity: vkg_group_norm_act, the activation
+ * applied to the reference's output in double) */
 static void run_group_norm(vkg_op_h *h) {
   const int64_t *a = h->row->i;
   int64_t n = a[0], c = a[1], hh = a[2], w = a[3], d[4] = {n, c, hh, w};
   const int groups = (int)a[4], affine = (int)a[5], inplace = (int)a[6];
-  ot_desc(h, "group_norm [%lld, %lld, %lld, %lld] groups %d%s%s", (long long)n, (long long)c, (long long)hh,
-          (long long)w, groups, affine ? " affine" : "", inplace ? " in place" : "");
+  const vkg_act act = (vkg_act)a[7];
+  ot_desc(h, "group_norm [%lld, %lld, %lld, %lld] groups %d%s%s%s", (long long)n, (long long)c, (long long)hh,
+          (long long)w, groups, affine ? " affine" : "", inplace ? " in place" : "",
+          act == VKG_ACT_SILU ? " + silu" : act == VKG_ACT_RELU ? " + relu" : "");
   float *hx, *hg = NULL, *hb = NULL;
   vkg_tensor *x = ot_rand_t(h, 4, d, 1, -3, 5, &hx), *g = NULL, *b = NULL;
   if (affine) {
@@ -26,10 +30,15 @@ static void run_group_norm(vkg_op_h *h) {
   vkg_tensor *y = inplace ? x : ot_f32(h, 4, d, NULL);
   size_t total = (size_t)(n * c * hh * w);
   ot_work(h, 8.0 * (double)total, 12.0 * (double)total);
-  OT_RUN(h, vkg_group_norm(h->ctx, x, g, b, y, groups, 1e-5f));
+  if (act == VKG_ACT_IDENTITY) OT_RUN(h, vkg_group_norm(h->ctx, x, g, b, y, groups, 1e-5f));
+  else OT_RUN(h, vkg_group_norm_act(h->ctx, x, g, b, y, groups, 1e-5f, act, 0.0f));
   if (!ot_checking(h)) return;
   float *got = ot_get(h, y), *want = ot_alloc(h, total * sizeof *want);
   ref_group_norm(hx, hg, hb, want, n, c, hh * w, groups, 1e-5f);
+  for (size_t i = 0; i < total && act != VKG_ACT_IDENTITY; i++) {
+    double v = want[i];
+    want[i] = (float)(act == VKG_ACT_SILU ? v / (1.0 + exp(-v)) : v > 0 ? v : 0);
+  }
   ot_expect_row(h, got, want, total, 0, "group_norm");
 }
 
@@ -121,6 +130,7 @@ static void run_attention(vkg_op_h *h) {
 
 #define GN(...) {.family = "norm", .op = "group_norm", .run = run_group_norm, .atol = 1e-5, .rtol = 1e-4, .i = {__VA_ARGS__}}
 #define GN2(...) GN(__VA_ARGS__, 0), GN(__VA_ARGS__, 1)
+#define GNA(...) {.family = "norm", .op = "group_norm_act", .run = run_group_norm, .atol = 1e-5, .rtol = 1e-4, .i = {__VA_ARGS__}}
 #define LN(r, l) {.family = "norm", .op = "layer_norm", .run = run_layer_norm, .atol = 1e-5, .rtol = 1e-4, .i = {r, l}}
 #define SM(r, l, lo, hi)                                                                                               \
   {.family = "norm", .op = "softmax", .run = run_softmax, .atol = 1e-7, .rtol = 1e-5, .i = {r, l, 0}, .f = {lo, hi}}, \
@@ -135,6 +145,11 @@ static const vkg_op_row rows[] = {
     GN2(2, 8, 9, 9, 2, 0),
     GN2(1, 32, 64, 64, 32, 1), /* long rows */
     GN2(1, 8, 256, 300, 2, 1), /* rows of 307200: past lavapipe's 65535-iteration loop limit */
+    /* group_norm_act i: n c h w groups affine in_place act (new with the op table's winograd family) */
+    GNA(2, 6, 7, 5, 3, 1, 0, VKG_ACT_SILU),
+    GNA(3, 64, 13, 11, 32, 1, 1, VKG_ACT_SILU),
+    GNA(2, 8, 9, 9, 2, 0, 0, VKG_ACT_RELU),
+    GNA(1, 8, 256, 300, 2, 1, 0, VKG_ACT_SILU),
     LN(1, 1),
     LN(7, 13),
     LN(131, 512),

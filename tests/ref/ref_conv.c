@@ -1,4 +1,5 @@
 /* Plain C references of the convolutions. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "ref_conv.h"
@@ -69,4 +70,38 @@ void vkg_ref_conv_transpose2d(const float *x, const float *w, const float *bias,
         y[idx] = (float)(acc[idx] + (bias ? bias[co] : 0.0));
       }
   free(acc);
+}
+
+static double act_ref(double v, vkg_act act) {
+  switch (act) {
+    case VKG_ACT_RELU: return v > 0 ? v : 0;
+    case VKG_ACT_SILU: return v / (1.0 + exp(-v));
+    default: return v;
+  }
+}
+
+void vkg_ref_conv3x3_epilogue(const float *x, const float *w, const float *bias, const float *bias_nc, const float *res,
+                              double scale, vkg_act act, double *y, int B, int Cin, int H, int W, int Cout, int pt,
+                              int pb, int pl, int pr) {
+  const int OH = H + pt + pb - 2, OW = W + pl + pr - 2;
+  for (int b = 0; b < B; ++b)
+    for (int co = 0; co < Cout; ++co)
+      for (int oh = 0; oh < OH; ++oh)
+        for (int ow = 0; ow < OW; ++ow) {
+          double s = bias ? bias[co] : 0.0;
+          for (int ci = 0; ci < Cin; ++ci)
+            for (int kh = 0; kh < 3; ++kh) {
+              const int ih = oh + kh - pt;
+              if (ih < 0 || ih >= H) continue;
+              for (int kw = 0; kw < 3; ++kw) {
+                const int iw = ow + kw - pl;
+                if (iw < 0 || iw >= W) continue;
+                s += (double)x[((b * Cin + ci) * H + ih) * W + iw] * (double)w[((co * Cin + ci) * 3 + kh) * 3 + kw];
+              }
+            }
+          const size_t i = (((size_t)b * Cout + co) * OH + oh) * OW + ow;
+          if (bias_nc) s += bias_nc[b * Cout + co];
+          if (res) s += res[i];
+          y[i] = act_ref(s * scale, act);
+        }
 }

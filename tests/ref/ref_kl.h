@@ -17,6 +17,11 @@ void ref_softmax(const float *x, float *y, int64_t rows, int64_t len, int log_ou
 /* q [bh, lq, d], k [bh, lk, d], v [bh, lk, dv] -> o [bh, lq, dv] */
 void ref_attention(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq, int64_t lk,
                    int64_t d, int64_t dv, float scale);
+/* The same by vkg_attention_flash's online softmax, in double: keys in chunks of `chunk`, each chunk
+ * reduced with a running max, sum and accumulator rescaled as keys come, chunks merged with
+ * weights exp(m_c - M). Equal to ref_attention for any chunk size. -1: out of memory. */
+int ref_attention_online(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq, int64_t lk,
+                         int64_t d, int64_t dv, double scale, int64_t chunk);
 /* causal (minGPT mask): query i at position i + lk - lq sees keys j <= position, and all j < n_unmasked
  * when its position is < n_unmasked */
 void ref_attention_causal(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq,

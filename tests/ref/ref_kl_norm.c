@@ -86,6 +86,51 @@ void ref_attention(const float *q, const float *k, const float *v, float *o, int
   attention_core(q, k, v, o, bh, lq, lk, d, dv, scale, -1);
 }
 
+int ref_attention_online(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq, int64_t lk,
+                         int64_t d, int64_t dv, double scale, int64_t chunk) {
+  int64_t nch = (lk + chunk - 1) / chunk;
+  double *acc = malloc(sizeof *acc * (size_t)(nch * dv)), *m = malloc(sizeof *m * (size_t)nch),
+         *l = malloc(sizeof *l * (size_t)nch);
+  if (!acc || !m || !l) {
+    free(acc);
+    free(m);
+    free(l);
+    return -1;
+  }
+  for (int64_t b = 0; b < bh; b++)
+    for (int64_t i = 0; i < lq; i++) {
+      const float *qi = q + (b * lq + i) * d;
+      for (int64_t c = 0; c < nch; c++) {
+        double *a = acc + c * dv;
+        m[c] = -INFINITY;
+        l[c] = 0;
+        for (int64_t e = 0; e < dv; e++) a[e] = 0;
+        for (int64_t j = c * chunk; j < lk && j < (c + 1) * chunk; j++) {
+          const float *kj = k + (b * lk + j) * d, *vj = v + (b * lk + j) * dv;
+          double s = 0;
+          for (int64_t t = 0; t < d; t++) s += (double)qi[t] * kj[t];
+          s *= scale;
+          double mn = s > m[c] ? s : m[c], corr = exp(m[c] - mn), p = exp(s - mn);
+          l[c] = l[c] * corr + p;
+          for (int64_t e = 0; e < dv; e++) a[e] = a[e] * corr + p * vj[e];
+          m[c] = mn;
+        }
+      }
+      double mx = -INFINITY, lt = 0;
+      for (int64_t c = 0; c < nch; c++) mx = m[c] > mx ? m[c] : mx;
+      for (int64_t c = 0; c < nch; c++) lt += l[c] * exp(m[c] - mx);
+      for (int64_t e = 0; e < dv; e++) {
+        double s = 0;
+        for (int64_t c = 0; c < nch; c++) s += acc[c * dv + e] * exp(m[c] - mx);
+        o[(b * lq + i) * dv + e] = (float)(s / lt);
+      }
+    }
+  free(acc);
+  free(m);
+  free(l);
+  return 0;
+}
+
 void ref_attention_causal(const float *q, const float *k, const float *v, float *o, int64_t bh, int64_t lq,
                           int64_t lk, int64_t d, int64_t dv, float scale, int64_t n_unmasked) {
   attention_core(q, k, v, o, bh, lq, lk, d, dv, scale, n_unmasked);
