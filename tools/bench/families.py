@@ -8,7 +8,7 @@
     families.py torch FAMILY BATCH MODELS    PyTorch CPU images/s (2 threads, no_grad, eval; one warm-up
                                              call, then one timed call), same weights via tools/ref
     families.py table RESULTS.tsv            the markdown table (median per family) from lines
-                                             "family batch vkgen|torch images/s"
+                                             "family batch vkgen|base|torch images/s"
 
 vkgen time = the sum of `gpu_ms` over the family's compute nodes in the JSON report (GPU timestamps around
 each node's commands, so model upload, pipeline compiles and graph loading are not counted; the input
@@ -161,12 +161,21 @@ def table(path):
         f = line.split()
         if len(f) == 4:
             rows.setdefault((f[0], int(f[1])), {}).setdefault(f[2], []).append(float(f[3]))
-    print("| family | batch | vkgen img/s | PyTorch img/s | ratio |")
-    print("|---|---:|---:|---:|---:|")
+    base = any("base" in v for v in rows.values())
+    if base:
+        print("| family | batch | vkgen img/s | PyTorch img/s | ratio | baseline img/s | baseline ratio | speedup |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    else:
+        print("| family | batch | vkgen img/s | PyTorch img/s | ratio |")
+        print("|---|---:|---:|---:|---:|")
     for (fam, b), v in rows.items():
         vk = statistics.median(v.get("vkgen", [float("nan")]))
         pt = statistics.median(v.get("torch", [float("nan")]))
-        print("| %s (%s) | %d | %.3g | %.3g | %.2f |" % (fam, FAMILIES[fam][4], b, vk, pt, vk / pt))
+        line = "| %s (%s) | %d | %.3g | %.3g | %.2f |" % (fam, FAMILIES[fam][4], b, vk, pt, vk / pt)
+        if base:
+            bs = statistics.median(v.get("base", [float("nan")]))
+            line += " %.3g | %.2f | %.2fx |" % (bs, bs / pt, vk / bs)
+        print(line)
 
 
 def main():
