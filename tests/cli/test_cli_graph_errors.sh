@@ -182,6 +182,14 @@ nodes:
 G
 )
 expect 1 "var-scalar.yaml:4:42: node 'c' (core.concat): input 'tensors' is variadic: it takes a list of tensors, e.g. tensors: [a, other.out], got a" "$VKGEN" validate "$g"
+g=$(graph var-old.yaml <<'G'
+vkgen: 1
+nodes:
+  a: {op: core.randn, params: {shape: [2, 3]}}
+  c: {op: core.concat, inputs: {a: a, b: a}}
+G
+)
+expect 1 "var-old.yaml:4:33: node 'c' (core.concat): unknown input 'a' (its inputs: tensors: [a list of tensors])" "$VKGEN" validate "$g"
 g=$(graph var-elem.yaml <<'G'
 vkgen: 1
 nodes:

@@ -477,6 +477,13 @@ static vkg_status read_inputs(vkg_graph *g, vkg_node *n, const vkg_ynode *nv, co
       for (int p = 0; p < t->ninputs && nc < 64; p++) c[nc++] = t->inputs[p].name;
       char hint[300];
       vkg_suggest_hint(e->key, c, nc, hint, sizeof hint);
+      if (nc && !hint[0]) { /* no close name: list the ports (a variadic one as "NAME: [list]") */
+        size_t len = (size_t)snprintf(hint, sizeof hint, " (its inputs:");
+        for (int p = 0; p < nc && len < sizeof hint; p++)
+          len += (size_t)snprintf(hint + len, sizeof hint - len, "%s %s%s", p ? "," : "", c[p],
+                                  p == n->var_port ? ": [a list of tensors]" : "");
+        if (len < sizeof hint) snprintf(hint + len, sizeof hint - len, ")");
+      }
       return vkg_error_at(g->ctx, VKG_E_INPUT, &kl, "%sunknown input '%s'%s", pre, e->key,
                           nc ? hint : " (this op takes no inputs)");
     }
