@@ -6,6 +6,7 @@
 #include "spv/kl_layer_norm_rows.h"
 #include "spv/kl_norm_apply.h"
 #include "spv/kl_norm_apply4.h"
+#include "spv/kl_group_norm4.h"
 #include "spv/kl_rms_rows.h"
 #include "vkgen/kernels/norm.h"
 
@@ -29,6 +30,9 @@ struct norm_push {
   float act_param;
 };
 
+#define GN_ONE_PASS_MIN_ROWS 128   /* two workgroups of 64: both cores busy */
+#define GN_ONE_PASS_MAX_ITERS 60000 /* loop iterations per invocation (lavapipe stops at 65535) */
+
 /* The apply pass of a group norm whose planes are whole vec4s (kl_norm_apply4.comp): one
  * workgroup row per plane (y, overflowing into z), 4 pixels per invocation. */
 static vkg_status apply_planes4(vkg_ctx *ctx, const vkg_tensor *const *t, const struct norm_push *pc) {
@@ -51,6 +55,17 @@ static vkg_status apply_planes4(vkg_ctx *ctx, const vkg_tensor *const *t, const 
 static vkg_status run_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *gamma, const vkg_tensor *beta,
                            vkg_tensor *y, const struct norm_push *pc) {
   if (pc->rows == 0 || pc->len == 0) return VKG_OK;
+  /* Group norm with rows of whole vec4 planes, enough rows to fill the cores and short enough
+   * for three passes under lavapipe's loop limit: kl_group_norm4, one dispatch. */
+  if (pc->spatial % 4 == 0 && pc->cpg > 0 && pc->rows >= GN_ONE_PASS_MIN_ROWS &&
+      pc->len / 4 * 3 + pc->cpg <= GN_ONE_PASS_MAX_ITERS) {
+    struct {
+      uint32_t rows, groups, cpg, spatial4, affine, act;
+      float eps, act_param;
+    } gp = {pc->rows, pc->groups, pc->cpg, pc->spatial / 4, pc->affine, pc->act, pc->eps, pc->act_param};
+    const vkg_tensor *t[4] = {x, gamma ? gamma : x, beta ? beta : x, y};
+    return VKG_K_LAUNCH(ctx, kl_group_norm4, t, 4, &gp, gp.rows);
+  }
   vkg_tensor *st = NULL;
   vkg_status s = vkg_k_rowstats(ctx, x, pc->rows, pc->len, 0, 0, pc->eps, &st);
   if (s != VKG_OK) return s;
