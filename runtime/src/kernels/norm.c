@@ -6,6 +6,7 @@
 #include "spv/kl_layer_norm_rows.h"
 #include "spv/kl_norm_apply.h"
 #include "spv/kl_norm_apply4.h"
+#include "spv/kl_group_norm1.h"
 #include "spv/kl_group_norm4.h"
 #include "spv/kl_rms_rows.h"
 #include "vkgen/kernels/norm.h"
@@ -55,16 +56,19 @@ static vkg_status apply_planes4(vkg_ctx *ctx, const vkg_tensor *const *t, const 
 static vkg_status run_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *gamma, const vkg_tensor *beta,
                            vkg_tensor *y, const struct norm_push *pc) {
   if (pc->rows == 0 || pc->len == 0) return VKG_OK;
-  /* Group norm with rows of whole vec4 planes, enough rows to fill the cores and short enough
-   * for three passes under lavapipe's loop limit: kl_group_norm4, one dispatch. */
-  if (pc->spatial % 4 == 0 && pc->cpg > 0 && pc->rows >= GN_ONE_PASS_MIN_ROWS &&
-      pc->len / 4 * 3 + pc->cpg <= GN_ONE_PASS_MAX_ITERS) {
+  /* Group norm with enough rows to fill the cores and rows short enough for three passes under
+   * lavapipe's loop limit: one dispatch, one invocation per row (kl_group_norm4 with vec4 loads
+   * and stores where the planes are whole vec4s, else kl_group_norm1). */
+  const int vec4s = pc->spatial % 4 == 0;
+  const uint32_t w = vec4s ? 4 : 1;
+  if (pc->cpg > 0 && pc->rows >= GN_ONE_PASS_MIN_ROWS && pc->len / w * 3 + pc->cpg <= GN_ONE_PASS_MAX_ITERS) {
     struct {
-      uint32_t rows, groups, cpg, spatial4, affine, act;
+      uint32_t rows, groups, cpg, spatial, affine, act;
       float eps, act_param;
-    } gp = {pc->rows, pc->groups, pc->cpg, pc->spatial / 4, pc->affine, pc->act, pc->eps, pc->act_param};
+    } gp = {pc->rows, pc->groups, pc->cpg, pc->spatial / w, pc->affine, pc->act, pc->eps, pc->act_param};
     const vkg_tensor *t[4] = {x, gamma ? gamma : x, beta ? beta : x, y};
-    return VKG_K_LAUNCH(ctx, kl_group_norm4, t, 4, &gp, gp.rows);
+    return vec4s ? VKG_K_LAUNCH(ctx, kl_group_norm4, t, 4, &gp, gp.rows)
+                 : VKG_K_LAUNCH(ctx, kl_group_norm1, t, 4, &gp, gp.rows);
   }
   vkg_tensor *st = NULL;
   vkg_status s = vkg_k_rowstats(ctx, x, pc->rows, pc->len, 0, 0, pc->eps, &st);
