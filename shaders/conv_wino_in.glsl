@@ -5,11 +5,13 @@
 // the end are written as zeros (the GEMM reads the K tail and the column padding).
 // Each invocation owns one tile and cb channels (workgroup y): the tile's index arithmetic
 // (three integer divisions, which lavapipe runs lane by lane) is paid once per cb channels.
+// ups = 1: x is [.., H/2, W/2] and read as its nearest 2x upsample (H, W the upsampled size;
+// Upsample2D's interpolate + conv without the upsampled map in memory).
 layout(local_size_x = 64) in;
 layout(std430, binding = 0) readonly buffer Src { float x[]; };
 layout(std430, binding = 1) writeonly buffer Dst { float v[]; };
 layout(push_constant) uniform Push {
-  uint C, H, W, pt, pl, TH, TW, t0, ntot, ncp, Cp, cb;
+  uint C, H, W, pt, pl, TH, TW, t0, ntot, ncp, Cp, cb, ups;
 } p;
 
 void main() {
@@ -30,14 +32,14 @@ void main() {
   for (uint ci = ci0; ci < ci1; ++ci) {
     float d[WT * WT];
     const bool live = valid && ci < p.C;
-    const uint plane = (b * p.C + ci) * p.H;
+    const uint plane = (b * p.C + ci) * (p.H >> p.ups);
     for (int i = 0; i < WT; ++i) {
       const int ih = ih0 + i;
       const bool row_ok = live && ih >= 0 && ih < int(p.H);
-      const uint xrow = (plane + uint(ih)) * p.W;
+      const uint xrow = (plane + (uint(ih) >> p.ups)) * (p.W >> p.ups);
       for (int j = 0; j < WT; ++j) {
         const int iw = iw0 + j;
-        d[i * WT + j] = (row_ok && iw >= 0 && iw < int(p.W)) ? x[xrow + uint(iw)] : 0.0;
+        d[i * WT + j] = (row_ok && iw >= 0 && iw < int(p.W)) ? x[xrow + (uint(iw) >> p.ups)] : 0.0;
       }
     }
     // t = BT d, then V = t B (B = BT^T)

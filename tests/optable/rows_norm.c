@@ -5,7 +5,8 @@
  * Was tests/unit/test_kernel_norm.c: group_norm 6 shapes x (out of place, in place) = 12,
  * layer_norm 7 + 1 (two dims, in place) = 8, batch_norm 1, softmax 5 x (softmax, log_softmax) = 10,
  * attention 5: 36 cases. Added after: group_norm_act 4 (SiLU / ReLU applied as the norm stores; same
- * bound as group_norm). */
+ * bound as group_norm). Then 6 group_norm_act + 8 group_norm rows for kl_norm_apply4,
+ * kl_group_norm4 and kl_group_norm1. */
 #include <math.h>
 
 #include "optable.h"
@@ -150,6 +151,20 @@ static const vkg_op_row rows[] = {
     GNA(3, 64, 13, 11, 32, 1, 1, VKG_ACT_SILU),
     GNA(2, 8, 9, 9, 2, 0, 0, VKG_ACT_RELU),
     GNA(1, 8, 256, 300, 2, 1, 0, VKG_ACT_SILU),
+    /* from 128 rows: one dispatch, one invocation per row (kl_group_norm4 on planes of a multiple of
+     * 4 pixels, else kl_group_norm1); fewer rows: rowstats, then kl_norm_apply4 (vec4 per
+     * invocation, one workgroup row per plane) on planes of 4k pixels, else kl_norm_apply (all
+     * the rows above) */
+    GNA(16, 64, 28, 28, 16, 1, 0, VKG_ACT_SILU), /* the KL VAE decoder's up block: kl_group_norm4 */
+    GN2(32, 8, 4, 4, 4, 0),                      /* 128 rows, no affine: kl_group_norm4 */
+    GNA(16, 64, 14, 14, 8, 1, 1, VKG_ACT_SILU),  /* the DDPM UNet, in place: kl_group_norm4 */
+    GNA(4, 32, 14, 14, 16, 1, 1, VKG_ACT_SILU),
+    GNA(2, 6, 4, 2, 3, 0, 0, VKG_ACT_RELU),
+    GNA(3, 64, 7, 7, 32, 1, 0, VKG_ACT_SILU),     /* 49 pixels, 96 rows: rowstats + kl_norm_apply */
+    GNA(16, 64, 7, 7, 8, 1, 0, VKG_ACT_SILU),     /* the DDPM UNet's mid block, 128 rows: kl_group_norm1 */
+    GN2(64, 6, 3, 5, 3, 1),                       /* 192 rows of 2 planes of 15: kl_group_norm1 */
+    GN2(1, 70000, 2, 2, 7000, 1),                 /* 7000 rows of 10 vec4s: kl_group_norm4 */
+    GN2(1, 70000, 2, 2, 70, 1),                   /* 70 rows, 70000 planes: apply4 overflows into z */
     LN(1, 1),
     LN(7, 13),
     LN(131, 512),

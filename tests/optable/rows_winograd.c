@@ -11,7 +11,9 @@
  * (up to 8 and 1/24) amplify rounding ~14x.
  * Was tests/unit/test_kernel_winograd.c: winograd 9 shapes x 2 tiles x 2 variants = 36, the
  * scratch-chunking case x 2 tiles (cpu) = 2, conv2d_act 2 Cout x 3 activations x 2 variants = 12:
- * 50 cases. Its error tests and the algorithm-choice rule stay there. */
+ * 50 cases. Its error tests and the algorithm-choice rule stay there. Added since: two model-sized
+ * shapes, and vkg_conv2d_winograd_up2 (nearest 2x upsample read by the input transform) 3 shapes x
+ * 2 tiles x 2 variants. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -28,17 +30,19 @@ static const char *act_name(int64_t act) {
   }
 }
 
-/* i: B Cin H W Cout pt pb pl pr bias res act bias_nc m */
+/* i: B Cin H W Cout pt pb pl pr bias res act bias_nc m up (up: x [B, Cin, H, W] read as its nearest
+ * 2x upsample, vkg_conv2d_winograd_up2; the reference convolves the upsampled map) */
 static void run_winograd(vkg_op_h *h) {
   const int64_t *c = h->row->i;
   const int B = (int)c[0], Cin = (int)c[1], H = (int)c[2], W = (int)c[3], Cout = (int)c[4], pt = (int)c[5],
             pb = (int)c[6], pl = (int)c[7], pr = (int)c[8], has_bias = (int)c[9], has_res = (int)c[10],
-            has_nc = (int)c[12], m = (int)c[13];
+            has_nc = (int)c[12], m = (int)c[13], up = (int)c[14];
   const vkg_act act = (vkg_act)c[11];
-  ot_desc(h, "conv2d_winograd F(%dx%d)[%s] B%d %d->%d %dx%d pad %d,%d,%d,%d%s%s%s %s", m, m, h->row->variant, B,
-          Cin, Cout, H, W, pt, pb, pl, pr, has_bias ? " bias" : "", has_nc ? " bias_nc" : "",
-          has_res ? " residual" : "", act_name(c[11]));
-  const int OH = H + pt + pb - 2, OW = W + pl + pr - 2;
+  ot_desc(h, "conv2d_winograd F(%dx%d)[%s] B%d %d->%d %dx%d%s pad %d,%d,%d,%d%s%s%s %s", m, m, h->row->variant, B,
+          Cin, Cout, H, W, up ? " upsampled 2x" : "", pt, pb, pl, pr, has_bias ? " bias" : "",
+          has_nc ? " bias_nc" : "", has_res ? " residual" : "", act_name(c[11]));
+  const int UH = H << up, UW = W << up; /* the size the conv sees */
+  const int OH = UH + pt + pb - 2, OW = UW + pl + pr - 2;
   OT_ASSERT(h, OH > 0 && OW > 0, "empty output");
   const size_t nx = (size_t)B * Cin * H * W, nw = (size_t)Cout * Cin * 9, ny = (size_t)B * Cout * OH * OW;
   float *x = ot_rand(h, nx, 31, -1, 1), *w = ot_rand(h, nw, 32, -1, 1), *bias = ot_rand(h, (size_t)Cout, 33, -1, 1),
@@ -63,12 +67,22 @@ static void run_winograd(vkg_op_h *h) {
   const double K = 9.0 * Cin;
   /* the work of the direct convolution it computes */
   ot_work(h, 2.0 * (double)ny * K, 4.0 * (double)(nx + nw + ny * (has_res ? 2 : 1)));
-  OT_RUN(h, vkg_conv2d_winograd(h->ctx, tx, tu, m, has_bias ? tb : NULL, ty, &p, &ep));
+  if (up)
+    OT_RUN(h, vkg_conv2d_winograd_up2(h->ctx, tx, 1, tu, m, has_bias ? tb : NULL, ty, &p, &ep));
+  else
+    OT_RUN(h, vkg_conv2d_winograd(h->ctx, tx, tu, m, has_bias ? tb : NULL, ty, &p, &ep));
   if (!ot_checking(h)) return;
   double *want = ot_alloc(h, ny * sizeof *want);
-  float *wantf = ot_alloc(h, ny * sizeof *wantf), *got = ot_get(h, ty);
-  vkg_ref_conv3x3_epilogue(x, w, has_bias ? bias : NULL, has_nc ? bnc : NULL, has_res ? res : NULL, scale, act, want,
-                           B, Cin, H, W, Cout, pt, pb, pl, pr);
+  float *wantf = ot_alloc(h, ny * sizeof *wantf), *got = ot_get(h, ty), *xu = x;
+  if (up) {
+    xu = ot_alloc(h, (size_t)B * Cin * UH * UW * sizeof *xu);
+    for (size_t pl2 = 0; pl2 < (size_t)B * Cin; ++pl2)
+      for (int yy = 0; yy < UH; ++yy)
+        for (int xx = 0; xx < UW; ++xx)
+          xu[(pl2 * UH + yy) * UW + xx] = x[(pl2 * H + yy / 2) * W + xx / 2];
+  }
+  vkg_ref_conv3x3_epilogue(xu, w, has_bias ? bias : NULL, has_nc ? bnc : NULL, has_res ? res : NULL, scale, act, want,
+                           B, Cin, UH, UW, Cout, pt, pb, pl, pr);
   for (size_t i = 0; i < ny; ++i) wantf[i] = (float)want[i];
   ot_expect_row(h, got, wantf, ny, K, "conv2d_winograd");
 }
@@ -109,32 +123,46 @@ static const int64_t wino_cases[][13] = {
     {1, 128, 8, 8, 128, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY, 0}, /* wide */
     {1, 256, 4, 4, 64, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY, 0},  /* decoder bottleneck, K = 2304 */
     {4, 8, 37, 29, 16, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY, 1},  /* many tiles */
+    {2, 64, 28, 28, 64, 1, 1, 1, 1, 1, 1, VKG_ACT_IDENTITY, 0}, /* KL VAE decoder up block, resnet conv2 */
+    {2, 64, 14, 14, 64, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY, 1}, /* DDPM UNet, conv1 + time embedding */
 };
 /* model-sized: more tiles than one scratch chunk holds (CPU variant only, as before) */
 static const int64_t wino_chunk_case[13] = {8, 64, 64, 64, 64, 1, 1, 1, 1, 1, 1, VKG_ACT_IDENTITY, 1};
 
 #define NWINO (sizeof wino_cases / sizeof *wino_cases)
+/* vkg_conv2d_winograd_up2 (Upsample2D's nearest 2x + conv): B Cin H W (before the upsample) Cout
+ * pads bias res act bias_nc */
+static const int64_t wino_up_cases[][13] = {
+    {2, 5, 3, 4, 7, 1, 1, 1, 1, 1, 1, VKG_ACT_SILU, 1},         /* partial tiles, odd sizes */
+    {1, 3, 5, 5, 2, 0, 1, 1, 0, 0, 0, VKG_ACT_IDENTITY, 0},     /* asymmetric padding */
+    {4, 64, 14, 14, 64, 1, 1, 1, 1, 1, 0, VKG_ACT_IDENTITY, 0}, /* KL VAE / DDPM up block, to 28x28 */
+};
+#define NWINO_UP (sizeof wino_up_cases / sizeof *wino_up_cases)
 /* the im2col GEMM (Cout 11) and the direct kernel (Cout 3 on the CPU variant) */
 static const int64_t act_couts[2] = {11, 3};
 static const int64_t act_acts[3] = {VKG_ACT_RELU, VKG_ACT_SILU, VKG_ACT_IDENTITY};
 
-static vkg_op_row wino_row(const char *variant, int m, const int64_t *c) {
-  vkg_op_row r = {.family = "winograd", .op = "conv2d_winograd", .run = run_winograd,
+static vkg_op_row wino_row(const char *variant, int m, const int64_t *c, int up) {
+  vkg_op_row r = {.family = "winograd", .op = up ? "conv2d_winograd_up2" : "conv2d_winograd", .run = run_winograd,
                   .atol_sqrtk = m == 2 ? 1e-5 : 4e-5, .rtol = 1e-4, .variant = variant};
   for (int j = 0; j < 13; j++) r.i[j] = c[j];
   r.i[13] = m;
+  r.i[14] = up;
   return r;
 }
 
 static size_t gen(vkg_op_row *out, size_t cap) {
   static const char *const variants[2] = {"cpu", "gpu"};
-  size_t n = 2 * 2 * NWINO + 2 + 2 * 2 * 3;
+  size_t n = 2 * 2 * NWINO + 2 + 2 * 2 * 3 + 2 * 2 * NWINO_UP;
   if (!out) return n;
   size_t k = 0;
   for (int v = 0; v < 2; v++)
     for (int m = 2; m <= 4; m += 2)
-      for (size_t i = 0; i < NWINO && k < cap; i++) out[k++] = wino_row(variants[v], m, wino_cases[i]);
-  for (int m = 2; m <= 4 && k < cap; m += 2) out[k++] = wino_row("cpu", m, wino_chunk_case);
+      for (size_t i = 0; i < NWINO && k < cap; i++) out[k++] = wino_row(variants[v], m, wino_cases[i], 0);
+  for (int m = 2; m <= 4 && k < cap; m += 2) out[k++] = wino_row("cpu", m, wino_chunk_case, 0);
+  for (int v = 0; v < 2; v++)
+    for (int m = 2; m <= 4; m += 2)
+      for (size_t i = 0; i < NWINO_UP && k < cap; i++) out[k++] = wino_row(variants[v], m, wino_up_cases[i], 1);
   for (int c = 0; c < 2; c++)
     for (int v = 0; v < 2; v++)
       for (int a = 0; a < 3 && k < cap; a++)

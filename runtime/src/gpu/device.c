@@ -457,6 +457,8 @@ vkg_status vkg_ctx_open_device(vkg_ctx *ctx) {
   vkg_gpu *g = calloc(1, sizeof *g);
   if (!g) return vkg_error(ctx, VKG_E_NOMEM, "out of host memory opening the device");
   g->open_region = -1;
+  const char *prof = getenv("VKGEN_PROFILE_KERNELS");
+  g->profile_kernels = prof && *prof && strcmp(prof, "0") != 0;
   ctx->gpu = g;
   vkg_status st = create_instance(ctx, ctx->opts.validate, &g->instance, g);
   if (st) goto fail;
@@ -512,6 +514,7 @@ void vkg_gpu_close(vkg_ctx *ctx) {
   if (g->dev) {
     vkDeviceWaitIdle(g->dev);
     vkg_stream_destroy(ctx);
+    vkg_stream_kernel_profile_report(ctx);
     if (ctx->live_tensors > 0)
       vkg_warn(ctx, "%lld tensor(s) still alive at context destroy (leaked references)", (long long)ctx->live_tensors);
     vkg_pipelines_destroy(ctx);

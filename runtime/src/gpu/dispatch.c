@@ -83,8 +83,12 @@ vkg_status vkg_dispatch(vkg_ctx *ctx, vkg_pipeline *p, const vkg_binding *binds,
       w[i].pBufferInfo = &bi[i];
     }
   }
+  vkg_status st = vkg_stream_kernel_profile_prepare(ctx);
+  if (st) return st;
   VkCommandBuffer cmd;
-  vkg_status st = vkg_stream_begin_cmd(ctx, &cmd);
+  st = vkg_stream_begin_cmd(ctx, &cmd);
+  if (st) return st;
+  st = vkg_stream_kernel_stamp(ctx, p, 0);
   if (st) return st;
   vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipe);
   if (nbind) {
@@ -98,6 +102,8 @@ vkg_status vkg_dispatch(vkg_ctx *ctx, vkg_pipeline *p, const vkg_binding *binds,
   if (push_bytes) vkCmdPushConstants(cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, push_bytes, push);
   vkCmdDispatch(cmd, gx, gy, gz);
   g->dispatches++;
+  st = vkg_stream_kernel_stamp(ctx, p, 1);
+  if (st) return st;
   return vkg_stream_end_cmd(ctx);
 }
 

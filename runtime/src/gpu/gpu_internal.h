@@ -51,6 +51,12 @@ typedef struct vkg_mark {
   uint32_t q0, q1; /* q1 == UINT32_MAX while open */
 } vkg_mark;
 
+/* VKGEN_PROFILE_KERNELS=1: timestamps around one dispatch of pipeline p */
+typedef struct vkg_kmark {
+  struct vkg_pipeline *p;
+  uint32_t q0, q1;
+} vkg_kmark;
+
 typedef struct vkg_frame {
   VkCommandBuffer cmd;
   VkFence fence;
@@ -70,6 +76,8 @@ typedef struct vkg_frame {
   int qreset;
   vkg_mark *marks;
   int nmarks, capmarks;
+  vkg_kmark *kmarks; /* only when profiling kernels */
+  int nkmarks, capkmarks;
   /* descriptor sets when VK_KHR_push_descriptor is absent */
   VkDescriptorPool dpool;
   uint32_t dsets;
@@ -90,6 +98,8 @@ struct vkg_pipeline {
   const uint32_t *spirv_ptr; /* where the code was seen (lookup fast path, compared, never read: kernel code
                               * must stay at its address while the context lives, as embedded SPIR-V does) */
   size_t spirv_bytes;
+  double prof_ns; /* VKGEN_PROFILE_KERNELS: GPU time and dispatches of this pipeline */
+  uint64_t prof_count;
 };
 
 typedef struct vkg_gpu {
@@ -132,6 +142,7 @@ typedef struct vkg_gpu {
   int open_region; /* -1: none */
   uint32_t ts_bits;
   double ts_period;
+  int profile_kernels; /* VKGEN_PROFILE_KERNELS=1: time every dispatch, summary at close */
 
   uint64_t submits, dispatches;
 } vkg_gpu;
@@ -185,6 +196,13 @@ vkg_status vkg_stream_stage(vkg_ctx *ctx, uint64_t want, uint8_t **ptr, VkBuffer
 vkg_status vkg_stream_texel_view(vkg_ctx *ctx, VkBuffer buf, uint64_t off, uint64_t range, VkBufferView *out);
 /* A descriptor set from the current frame's pool (no push descriptors). */
 vkg_status vkg_stream_alloc_set(vkg_ctx *ctx, VkDescriptorSetLayout dsl, VkDescriptorSet *out);
+/* VKGEN_PROFILE_KERNELS: a timestamp before (end = 0) or after (end = 1) pipeline p's dispatch,
+ * recorded into the current command buffer; no-op unless profiling. kernel_profile_prepare
+ * makes room for both stamps first (it may submit: call it before vkg_stream_begin_cmd). */
+vkg_status vkg_stream_kernel_profile_prepare(vkg_ctx *ctx);
+vkg_status vkg_stream_kernel_stamp(vkg_ctx *ctx, struct vkg_pipeline *p, int end);
+/* Prints the per-kernel summary (stderr through vkg_info) once all work is complete. */
+void vkg_stream_kernel_profile_report(vkg_ctx *ctx);
 
 /* pipeline.c */
 void vkg_pipelines_load_cache(vkg_ctx *ctx);

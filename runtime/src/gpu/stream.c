@@ -2,6 +2,7 @@
  * by a global memory barrier so it sees all earlier writes (and freed memory can be reused at
  * once); per-frame resources (staging, texel views, timestamps, descriptor sets) are recycled
  * when that frame's fence has signalled. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,19 @@ static void frame_complete(vkg_ctx *ctx, vkg_frame *f) {
     if (g->ts_bits < 64) d &= (1ull << g->ts_bits) - 1;
     add_region_ns(g, m->region, (double)d * g->ts_period);
   }
+  for (int i = 0; i < f->nkmarks; i++) {
+    const vkg_kmark *m = &f->kmarks[i];
+    if (m->q1 == UINT32_MAX) continue;
+    uint64_t t[2];
+    if (vkGetQueryPoolResults(g->dev, f->qpool, m->q0, 2, sizeof t, t, sizeof t[0],
+                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) != VK_SUCCESS)
+      continue;
+    uint64_t d = t[1] - t[0];
+    if (g->ts_bits < 64) d &= (1ull << g->ts_bits) - 1;
+    m->p->prof_ns += (double)d * g->ts_period;
+    m->p->prof_count++;
+  }
+  f->nkmarks = 0;
   f->nmarks = 0;
   f->nqueries = 0;
   f->qreset = 0;
@@ -337,6 +351,7 @@ void vkg_stream_destroy(vkg_ctx *ctx) {
     frame_complete(ctx, f);
     free(f->views);
     free(f->marks);
+    free(f->kmarks);
     if (f->qpool) vkDestroyQueryPool(g->dev, f->qpool, NULL);
     if (f->dpool) vkDestroyDescriptorPool(g->dev, f->dpool, NULL);
     if (f->stage_map) vkUnmapMemory(g->dev, f->stage_mem);
@@ -347,6 +362,93 @@ void vkg_stream_destroy(vkg_ctx *ctx) {
   }
   vkDestroyCommandPool(g->dev, g->cmdpool, NULL);
   g->cmdpool = VK_NULL_HANDLE;
+}
+
+/* ---- VKGEN_PROFILE_KERNELS ---- */
+
+static int timing_on(const vkg_gpu *g) { return g->ts_bits > 0 && g->info.has_timestamps; }
+
+vkg_status vkg_stream_kernel_profile_prepare(vkg_ctx *ctx) {
+  vkg_gpu *g = ctx->gpu;
+  if (!g->profile_kernels || !timing_on(g)) return VKG_OK;
+  vkg_status st = frame_begin(ctx);
+  if (st) return st;
+  /* two stamps, plus the close and reopen of a region split by the submit */
+  if (cur_frame(g)->nqueries + 4 > VKG_FRAME_QUERIES) {
+    st = vkg_stream_submit(ctx, 0);
+    if (!st) st = frame_begin(ctx);
+  }
+  return st;
+}
+
+vkg_status vkg_stream_kernel_stamp(vkg_ctx *ctx, vkg_pipeline *p, int end) {
+  vkg_gpu *g = ctx->gpu;
+  if (!g->profile_kernels || !timing_on(g)) return VKG_OK;
+  vkg_frame *f = cur_frame(g);
+  if (!end) {
+    if (f->nkmarks == f->capkmarks) {
+      int cap = f->capkmarks ? 2 * f->capkmarks : 256;
+      vkg_kmark *nm = realloc(f->kmarks, (size_t)cap * sizeof *nm);
+      if (!nm) return vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
+      f->kmarks = nm;
+      f->capkmarks = cap;
+    }
+    vkg_kmark *m = &f->kmarks[f->nkmarks++];
+    m->p = p;
+    m->q1 = UINT32_MAX;
+    return write_ts(ctx, f, &m->q0);
+  }
+  if (f->nkmarks == 0) return VKG_OK;
+  vkg_kmark *m = &f->kmarks[f->nkmarks - 1];
+  vkg_status st = write_ts(ctx, f, &m->q1);
+  if (!st && m->q1 != m->q0 + 1) m->q1 = UINT32_MAX; /* not adjacent: dropped */
+  return st;
+}
+
+typedef struct kprof_row {
+  const char *name;
+  double ns;
+  uint64_t count;
+} kprof_row;
+
+static int kprof_cmp(const void *a, const void *b) {
+  double x = ((const kprof_row *)a)->ns, y = ((const kprof_row *)b)->ns;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+void vkg_stream_kernel_profile_report(vkg_ctx *ctx) {
+  vkg_gpu *g = ctx->gpu;
+  if (!g || !g->profile_kernels) return;
+  FILE *out = ctx->log ? ctx->log : stderr;
+  if (!timing_on(g)) {
+    fprintf(out, "vkgen kernel profile: the device has no timestamps\n");
+    return;
+  }
+  kprof_row *rows = calloc((size_t)g->npipes + 1, sizeof *rows);
+  if (!rows) return;
+  int n = 0;
+  double total = 0;
+  uint64_t count = 0;
+  for (int i = 0; i < g->npipes; i++) { /* one row per kernel name (all specializations) */
+    const vkg_pipeline *p = g->pipes[i];
+    if (!p->prof_count) continue;
+    int j = 0;
+    while (j < n && strcmp(rows[j].name, p->name)) j++;
+    if (j == n) rows[n++].name = p->name;
+    rows[j].ns += p->prof_ns;
+    rows[j].count += p->prof_count;
+    total += p->prof_ns;
+    count += p->prof_count;
+  }
+  qsort(rows, (size_t)n, sizeof *rows, kprof_cmp);
+  fprintf(out, "vkgen kernel profile: %llu dispatches, %.1f ms GPU time\n", (unsigned long long)count, total * 1e-6);
+  fprintf(out, "%-32s %10s %6s %10s %8s\n", "kernel", "ms", "%", "dispatches", "us/disp");
+  for (int i = 0; i < n; i++)
+    fprintf(out, "%-32s %10.2f %6.1f %10llu %8.1f\n", rows[i].name, rows[i].ns * 1e-6,
+            total > 0 ? 100.0 * rows[i].ns / total : 0.0, (unsigned long long)rows[i].count,
+            rows[i].ns * 1e-3 / (double)rows[i].count);
+  fflush(out);
+  free(rows);
 }
 
 /* ---- public: flush, submit, regions, stats ---- */
@@ -362,8 +464,6 @@ vkg_status vkg_submit(vkg_ctx *ctx) {
   if (!ctx->gpu) return VKG_OK;
   return vkg_stream_submit(ctx, 0);
 }
-
-static int timing_on(const vkg_gpu *g) { return g->ts_bits > 0 && g->info.has_timestamps; }
 
 vkg_status vkg_region_begin(vkg_ctx *ctx, int region_id) {
   if (!ctx) return VKG_E_INTERNAL;

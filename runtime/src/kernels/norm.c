@@ -5,6 +5,9 @@
 #include "spv/kl_channel_affine.h"
 #include "spv/kl_layer_norm_rows.h"
 #include "spv/kl_norm_apply.h"
+#include "spv/kl_norm_apply4.h"
+#include "spv/kl_group_norm1.h"
+#include "spv/kl_group_norm4.h"
 #include "spv/kl_rms_rows.h"
 #include "vkgen/kernels/norm.h"
 
@@ -28,10 +31,45 @@ struct norm_push {
   float act_param;
 };
 
+#define GN_ONE_PASS_MIN_ROWS 128   /* two workgroups of 64: both cores busy */
+#define GN_ONE_PASS_MAX_ITERS 60000 /* loop iterations per invocation (lavapipe stops at 65535) */
+
+/* The apply pass of a group norm whose planes are whole vec4s (kl_norm_apply4.comp): one
+ * workgroup row per plane (y, overflowing into z), 4 pixels per invocation. */
+static vkg_status apply_planes4(vkg_ctx *ctx, const vkg_tensor *const *t, const struct norm_push *pc) {
+  const uint64_t planes = (uint64_t)pc->rows * pc->cpg, spatial4 = pc->spatial / 4;
+  struct {
+    uint32_t planes, channels, cpg, spatial4, affine, act;
+    float act_param;
+  } ap = {(uint32_t)planes, pc->groups * pc->cpg, pc->cpg, (uint32_t)spatial4, pc->affine, pc->act, pc->act_param};
+  vkg_pipeline *p = NULL;
+  vkg_status s = vkg_k_pipeline(ctx, "kl_norm_apply4", vkg_spv_kl_norm_apply4, sizeof vkg_spv_kl_norm_apply4, 5,
+                                sizeof ap, &p);
+  if (s != VKG_OK) return s;
+  vkg_binding b[5] = {{0}};
+  for (int i = 0; i < 5; i++) b[i].tensor = t[i];
+  uint64_t gy = planes < 65535 ? planes : 65535, gz = (planes + gy - 1) / gy;
+  return vkg_dispatch(ctx, p, b, 5, &ap, sizeof ap, (uint32_t)((spatial4 + 63) / 64), (uint32_t)gy, (uint32_t)gz);
+}
+
 /* Statistics per row in chunks, then an elementwise normalise (+ affine) pass. */
 static vkg_status run_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *gamma, const vkg_tensor *beta,
                            vkg_tensor *y, const struct norm_push *pc) {
   if (pc->rows == 0 || pc->len == 0) return VKG_OK;
+  /* Group norm with enough rows to fill the cores and rows short enough for three passes under
+   * lavapipe's loop limit: one dispatch, one invocation per row (kl_group_norm4 with vec4 loads
+   * and stores where the planes are whole vec4s, else kl_group_norm1). */
+  const int vec4s = pc->spatial % 4 == 0;
+  const uint32_t w = vec4s ? 4 : 1;
+  if (pc->cpg > 0 && pc->rows >= GN_ONE_PASS_MIN_ROWS && pc->len / w * 3 + pc->cpg <= GN_ONE_PASS_MAX_ITERS) {
+    struct {
+      uint32_t rows, groups, cpg, spatial, affine, act;
+      float eps, act_param;
+    } gp = {pc->rows, pc->groups, pc->cpg, pc->spatial / w, pc->affine, pc->act, pc->eps, pc->act_param};
+    const vkg_tensor *t[4] = {x, gamma ? gamma : x, beta ? beta : x, y};
+    return vec4s ? VKG_K_LAUNCH(ctx, kl_group_norm4, t, 4, &gp, gp.rows)
+                 : VKG_K_LAUNCH(ctx, kl_group_norm1, t, 4, &gp, gp.rows);
+  }
   vkg_tensor *st = NULL;
   vkg_status s = vkg_k_rowstats(ctx, x, pc->rows, pc->len, 0, 0, pc->eps, &st);
   if (s != VKG_OK) return s;
@@ -40,7 +78,11 @@ static vkg_status run_norm(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *
     float act_param;
   } ap = {pc->rows * pc->len, pc->len, pc->groups, pc->cpg, pc->spatial, pc->affine, pc->act, pc->act_param};
   const vkg_tensor *t[5] = {x, st, gamma ? gamma : x, beta ? beta : x, y};
-  s = VKG_K_LAUNCH(ctx, kl_norm_apply, t, 5, &ap, ap.n);
+  if (pc->spatial % 4 == 0 && pc->cpg > 0) {
+    s = apply_planes4(ctx, t, pc);
+  } else {
+    s = VKG_K_LAUNCH(ctx, kl_norm_apply, t, 5, &ap, ap.n);
+  }
   vkg_tensor_unref(st);
   return s;
 }

@@ -23,7 +23,7 @@
 #define WINO_BUDGET_BYTES ((uint64_t)32 << 20) /* V (and M) scratch per chunk */
 
 typedef struct wino_in_push {
-  uint32_t C, H, W, pt, pl, TH, TW, t0, ntot, ncp, Cp, cb;
+  uint32_t C, H, W, pt, pl, TH, TW, t0, ntot, ncp, Cp, cb, ups;
 } wino_in_push;
 
 typedef struct wino_out_push {
@@ -94,8 +94,9 @@ vkg_status vkg_winograd_filter_create(vkg_ctx *ctx, const vkg_tensor *w, int m, 
   return VKG_OK;
 }
 
-static vkg_status check_args(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *u, int m, const vkg_tensor *bias,
-                             const vkg_tensor *y, const vkg_conv2d_params *p, const vkg_conv_epilogue *ep) {
+static vkg_status check_args(vkg_ctx *ctx, const vkg_tensor *x, int up, const vkg_tensor *u, int m,
+                             const vkg_tensor *bias, const vkg_tensor *y, const vkg_conv2d_params *p,
+                             const vkg_conv_epilogue *ep) {
   vkg_status st;
   if ((st = vkg_kernel_check_f32(ctx, "conv2d_winograd", "x", x)) != VKG_OK ||
       (st = vkg_kernel_check_f32(ctx, "conv2d_winograd", "u", u)) != VKG_OK ||
@@ -126,8 +127,8 @@ static vkg_status check_args(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
     return vkg_error(ctx, VKG_E_INPUT,
                      "conv2d_winograd: u %s is not an F(%dx%d,3x3) filter for x %s (want [%lld, Cout, %lld])", bu, m,
                      m, bx, (long long)T, (long long)vkg_round_up_u64((uint64_t)Cin, 4));
-  const int64_t OH = vkg_conv_out_size(sx->d[2], 3, 1, p->pad_top, p->pad_bottom, 1);
-  const int64_t OW = vkg_conv_out_size(sx->d[3], 3, 1, p->pad_left, p->pad_right, 1);
+  const int64_t OH = vkg_conv_out_size(sx->d[2] << up, 3, 1, p->pad_top, p->pad_bottom, 1);
+  const int64_t OW = vkg_conv_out_size(sx->d[3] << up, 3, 1, p->pad_left, p->pad_right, 1);
   if (OH < 1 || OW < 1)
     return vkg_error(ctx, VKG_E_INPUT, "conv2d_winograd: x %s is too small for a 3x3 kernel with this padding", bx);
   if (sy->d[0] != sx->d[0] || sy->d[1] != Cout || sy->d[2] != OH || sy->d[3] != OW)
@@ -150,9 +151,16 @@ static vkg_status check_args(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
 vkg_status vkg_conv2d_winograd(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *u, int m,
                                const vkg_tensor *bias, vkg_tensor *y, const vkg_conv2d_params *pp,
                                const vkg_conv_epilogue *epp) {
+  return vkg_conv2d_winograd_up2(ctx, x, 0, u, m, bias, y, pp, epp);
+}
+
+vkg_status vkg_conv2d_winograd_up2(vkg_ctx *ctx, const vkg_tensor *x, int upsample, const vkg_tensor *u, int m,
+                                   const vkg_tensor *bias, vkg_tensor *y, const vkg_conv2d_params *pp,
+                                   const vkg_conv_epilogue *epp) {
   const vkg_conv2d_params p = pp ? *pp : vkg_conv2d_params_default();
   const vkg_conv_epilogue ep = epp ? *epp : vkg_conv_epilogue_default();
-  vkg_status st = check_args(ctx, x, u, m, bias, y, &p, &ep);
+  const int up = upsample != 0;
+  vkg_status st = check_args(ctx, x, up, u, m, bias, y, &p, &ep);
   if (st != VKG_OK) return st;
   const vkg_shape *sx = vkg_tensor_shape(x), *sy = vkg_tensor_shape(y);
   const uint64_t B = (uint64_t)sx->d[0], Cin = (uint64_t)sx->d[1], Cout = (uint64_t)sy->d[1];
@@ -189,8 +197,9 @@ vkg_status vkg_conv2d_winograd(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tens
     return st;
   }
   const uint32_t cb = Cp < 8 ? (uint32_t)Cp : 8;
-  wino_in_push ip = {(uint32_t)Cin, (uint32_t)sx->d[2], (uint32_t)sx->d[3], (uint32_t)p.pad_top, (uint32_t)p.pad_left,
-                     (uint32_t)TH, (uint32_t)TW, 0, (uint32_t)ntot, 0, (uint32_t)Cp, cb};
+  wino_in_push ip = {(uint32_t)Cin, (uint32_t)(sx->d[2] << up), (uint32_t)(sx->d[3] << up), (uint32_t)p.pad_top,
+                     (uint32_t)p.pad_left, (uint32_t)TH, (uint32_t)TW, 0, (uint32_t)ntot, 0, (uint32_t)Cp, cb,
+                     (uint32_t)up};
   wino_out_push op = {(uint32_t)Cout, (uint32_t)OH, (uint32_t)OW, (uint32_t)TH, (uint32_t)TW, 0, (uint32_t)ntot, 0,
                       bias != NULL, ep.residual != NULL, (uint32_t)ep.act, ep.scale, ep.act_param,
                       ep.bias_nc != NULL};

@@ -34,6 +34,8 @@ vkg_status vkg_nn_attention_load(vkg_ctx *ctx, vkg_model *m, const char *prefix,
   return VKG_OK;
 }
 
+#define SCORES_MAX_BYTES (256.0 * 1048576.0) /* above: the fused kernel, no score tensor */
+
 /* [B, N, H, D] <-> [B, H, N, D] (the same permutation both ways). */
 static vkg_status swap12(vkg_ctx *ctx, vkg_tensor *x, int64_t b, int64_t n1, int64_t n2, int64_t d, vkg_tensor **out) {
   static const int perm[4] = {0, 2, 1, 3};
@@ -63,7 +65,7 @@ static vkg_status swap12(vkg_ctx *ctx, vkg_tensor *x, int64_t b, int64_t n1, int
 static vkg_status sdpa(vkg_ctx *ctx, vkg_tensor *q, vkg_tensor *k, vkg_tensor *v, vkg_tensor *o, float scale) {
   const vkg_shape *qs = vkg_tensor_shape(q);
   int64_t bh = qs->d[0] * qs->d[1], n = qs->d[2], d = qs->d[3];
-  if ((double)bh * (double)n * (double)n * 4.0 > 256.0 * 1048576.0) return vkg_attention_flash(ctx, q, k, v, o, scale);
+  if ((double)bh * (double)n * (double)n * 4.0 > SCORES_MAX_BYTES) return vkg_attention_flash(ctx, q, k, v, o, scale);
   vkg_shape s3 = vkg_shape_make(3, (int64_t[]){bh, n, d}), ss = vkg_shape_make(3, (int64_t[]){bh, n, n});
   vkg_tensor *q3 = NULL, *k3 = NULL, *v3 = NULL, *o3 = NULL, *sc = NULL;
   vkg_status st = vkg_nn_reshape(ctx, q, &s3, &q3);
@@ -82,6 +84,68 @@ static vkg_status sdpa(vkg_ctx *ctx, vkg_tensor *q, vkg_tensor *k, vkg_tensor *v
   return st;
 }
 
+/* A linear layer over the channels of an NCHW map, as a 1x1 conv (one GEMM per image, bias in
+ * its store): [B, in, H, W] -> [B, out, H, W]. */
+static vkg_status proj_cn(vkg_ctx *ctx, const vkg_nn_linear *l, const vkg_tensor *x, vkg_tensor **out) {
+  const vkg_shape *xs = vkg_tensor_shape(x);
+  vkg_shape ws = vkg_shape_4d(l->out, l->in, 1, 1);
+  vkg_tensor *w4 = NULL, *y = NULL;
+  vkg_status st = vkg_nn_reshape(ctx, l->w, &ws, &w4);
+  if (!st) st = vkg_nn_new4(ctx, xs->d[0], l->out, xs->d[2], xs->d[3], &y);
+  if (!st) {
+    const vkg_conv2d_params p = vkg_conv2d_params_default();
+    st = vkg_conv2d(ctx, x, w4, l->b, y, &p);
+  }
+  vkg_tensor_unref(w4);
+  if (st) {
+    vkg_tensor_unref(y);
+    return st;
+  }
+  *out = y;
+  return VKG_OK;
+}
+
+/* The same attention kept channel-major ([B, C, N] throughout, no transposes): q, k, v as 1x1
+ * convs, each head a [D, N] slab of them; scores = q^T k ([B*H, N, N], a GEMM with A
+ * transposed), softmax, o^T = v p^T ([B*H, D, N] = [B, C, H, W] again), the output projection
+ * as a 1x1 conv, then the residual. Replaces the token-major path's six permutes (per-element
+ * index arithmetic and per-lane copies on lavapipe) where the scores fit (the GEMM path). */
+static vkg_status forward_cn(vkg_ctx *ctx, const vkg_nn_attention *a, const vkg_tensor *x, vkg_tensor **out) {
+  const vkg_shape *xs = vkg_tensor_shape(x);
+  int64_t B = xs->d[0], C = xs->d[1], N = xs->d[2] * xs->d[3], H = a->heads, D = C / H;
+  vkg_tensor *hn = NULL, *qkv[3] = {NULL, NULL, NULL}, *h3[3] = {NULL, NULL, NULL}, *sc = NULL, *o = NULL,
+             *o4 = NULL, *p = NULL;
+  vkg_status st = VKG_OK;
+  if (a->norm.gamma)
+    st = vkg_nn_group_norm_forward(ctx, &a->norm, x, VKG_ACT_IDENTITY, &hn);
+  else
+    hn = vkg_tensor_ref((vkg_tensor *)x);
+  const vkg_nn_linear *proj[3] = {&a->q, &a->k, &a->v};
+  vkg_shape s3 = vkg_shape_make(3, (int64_t[]){B * H, D, N}), ss = vkg_shape_make(3, (int64_t[]){B * H, N, N});
+  for (int i = 0; i < 3 && !st; i++) {
+    st = proj_cn(ctx, proj[i], hn, &qkv[i]);
+    if (!st) st = vkg_nn_reshape(ctx, qkv[i], &s3, &h3[i]);
+  }
+  vkg_tensor_unref(hn);
+  if (!st) st = vkg_tensor_create(ctx, VKG_F32, &ss, &sc);
+  if (!st) st = vkg_matmul(ctx, h3[0], h3[1], sc, 1, 0, 1.0f / sqrtf((float)D), 0.0f);
+  if (!st) st = vkg_softmax(ctx, sc, sc);
+  if (!st) st = vkg_tensor_create(ctx, VKG_F32, &s3, &o);
+  if (!st) st = vkg_matmul(ctx, h3[2], sc, o, 0, 1, 1.0f, 0.0f);
+  for (int i = 0; i < 3; i++) {
+    vkg_tensor_unref(qkv[i]);
+    vkg_tensor_unref(h3[i]);
+  }
+  vkg_tensor_unref(sc);
+  if (!st) st = vkg_nn_reshape(ctx, o, xs, &o4);
+  vkg_tensor_unref(o);
+  if (!st) st = proj_cn(ctx, &a->o, o4, &p);
+  vkg_tensor_unref(o4);
+  if (!st) st = vkg_nn_add_scaled(ctx, p, x, 1.0f / a->rescale_output_factor, out);
+  vkg_tensor_unref(p);
+  return st;
+}
+
 vkg_status vkg_nn_attention_forward(vkg_ctx *ctx, const vkg_nn_attention *a, const vkg_tensor *x, vkg_tensor **out) {
   const vkg_shape *xs = vkg_tensor_shape(x);
   if (xs->ndim != 4 || xs->d[1] != a->channels) {
@@ -90,6 +154,7 @@ vkg_status vkg_nn_attention_forward(vkg_ctx *ctx, const vkg_nn_attention *a, con
                      vkg_shape_format(xs, s, sizeof s), (long long)a->channels);
   }
   int64_t B = xs->d[0], C = xs->d[1], N = xs->d[2] * xs->d[3], H = a->heads, D = C / H;
+  if ((double)(B * H) * (double)N * (double)N * 4.0 <= SCORES_MAX_BYTES) return forward_cn(ctx, a, x, out);
   vkg_tensor *hn = NULL, *hv = NULL, *ht = NULL, *qkv[3] = {NULL, NULL, NULL}, *qh[3] = {NULL, NULL, NULL};
   vkg_tensor *o = NULL, *ot = NULL, *p = NULL, *pt = NULL, *pv = NULL;
   vkg_status st = VKG_OK;

@@ -114,8 +114,24 @@ vkg_status vkg_nn_upsample_load(vkg_ctx *ctx, vkg_model *m, const char *prefix, 
 vkg_status vkg_nn_upsample_forward(vkg_ctx *ctx, const vkg_nn_conv2d *c, const vkg_tensor *x, vkg_tensor **out) {
   const vkg_shape *xs = vkg_tensor_shape(x);
   if (xs->ndim != 4) return vkg_error(ctx, VKG_E_INPUT, "upsample: expected an NCHW input");
+  const int64_t h2 = xs->d[2] * 2, w2 = xs->d[3] * 2;
+  const vkg_conv_algo algo = vkg_conv_algo_choose(ctx, xs->d[0], c->cin, c->cout, h2, w2, c->k, &c->p);
+  if (c->wino && xs->d[1] == c->cin && algo == (c->wino_m == 4 ? VKG_CONV_WINOGRAD4 : VKG_CONV_WINOGRAD2)) {
+    /* the upsample read by the Winograd input transform: no upsampled map, one pass fewer */
+    vkg_tensor *y = NULL;
+    vkg_status st = vkg_nn_new4(ctx, xs->d[0], c->cout,
+                                vkg_conv_out_size(h2, c->k, 1, c->p.pad_top, c->p.pad_bottom, 1),
+                                vkg_conv_out_size(w2, c->k, 1, c->p.pad_left, c->p.pad_right, 1), &y);
+    if (!st) st = vkg_conv2d_winograd_up2(ctx, x, 1, c->wino, c->wino_m, c->b, y, &c->p, NULL);
+    if (st) {
+      vkg_tensor_unref(y);
+      return st;
+    }
+    *out = y;
+    return VKG_OK;
+  }
   vkg_tensor *up = NULL;
-  vkg_status st = vkg_nn_new4(ctx, xs->d[0], xs->d[1], xs->d[2] * 2, xs->d[3] * 2, &up);
+  vkg_status st = vkg_nn_new4(ctx, xs->d[0], xs->d[1], h2, w2, &up);
   if (!st) st = vkg_upsample_nearest(ctx, x, up);
   if (!st) st = vkg_nn_conv2d_forward(ctx, c, up, out);
   vkg_tensor_unref(up);

@@ -41,6 +41,12 @@ VKG_EXPORT vkg_status vkg_winograd_filter_create(vkg_ctx *ctx, const vkg_tensor 
 VKG_EXPORT vkg_status vkg_conv2d_winograd(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *u, int m,
                                           const vkg_tensor *bias, vkg_tensor *y, const vkg_conv2d_params *p,
                                           const vkg_conv_epilogue *ep);
+/* The same on the nearest 2x upsample of x when upsample is set (y = conv(upsample_nearest(x))
+ * as for an x of twice the height and width; the input transform reads x at half the
+ * coordinates, the upsampled map is never stored). upsample 0: vkg_conv2d_winograd. */
+VKG_EXPORT vkg_status vkg_conv2d_winograd_up2(vkg_ctx *ctx, const vkg_tensor *x, int upsample, const vkg_tensor *u,
+                                              int m, const vkg_tensor *bias, vkg_tensor *y,
+                                              const vkg_conv2d_params *p, const vkg_conv_epilogue *ep);
 
 /* Convolution algorithms. */
 typedef enum vkg_conv_algo {
