@@ -42,7 +42,20 @@ static const conv_spec specs[] = {
 
 #define BN_EPS 1e-3
 
-static vkg_status load_conv(vkg_ctx *ctx, vkg_model *m, const conv_spec *sp, vkg_inc_conv *c) {
+/* The stem's input scaling x -> 2x - 1 folded into its (BN-folded, unpadded) w and bias, in
+ * place: conv(2x - 1) = conv(x; 2w) + b - sum(w). */
+static void fold_stem(const vkg_inc_conv *c, float *w, float *bias) {
+  const int64_t per = c->cin * c->kh * c->kw;
+  for (int64_t o = 0; o < c->cout; o++) {
+    double sum = 0;
+    for (int64_t i = 0; i < per; i++) sum += (double)w[o * per + i];
+    bias[o] = (float)((double)bias[o] - sum);
+  }
+  for (int64_t i = 0; i < c->cout * per; i++) w[i] *= 2.0f;
+}
+
+/* stem: the first conv (specs[0], unpadded), which takes the network input */
+static vkg_status load_conv(vkg_ctx *ctx, vkg_model *m, const conv_spec *sp, int stem, vkg_inc_conv *c) {
   float *w = NULL, *g = NULL, *be = NULL, *mu = NULL, *var = NULL;
   vkg_shape ws, vs;
   vkg_status st = vkg_model_read(ctx, m, 4, (const int64_t[]){-1, -1, -1, -1}, &w, &ws, "%s.conv.weight", sp->name);
@@ -88,6 +101,7 @@ static vkg_status load_conv(vkg_ctx *ctx, vkg_model *m, const conv_spec *sp, vkg
     for (int64_t i = 0; i < per; i++) w[o * per + i] = (float)((double)w[o * per + i] * s);
     bias[o] = (float)((double)be[o] - (double)mu[o] * s);
   }
+  if (stem) fold_stem(c, w, bias);
   st = vkg_tensor_create_from(ctx, VKG_F32, &ws, w, &c->w);
   if (!st) st = vkg_tensor_create_from(ctx, VKG_F32, &vs, bias, &c->b);
   free(bias);
@@ -178,7 +192,7 @@ vkg_status vkg_inception_load(vkg_ctx *ctx, vkg_model *m, vkg_inception_net *net
   if (!net->conv) return vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
   vkg_status st = VKG_OK;
   for (int i = 0; i < NSPECS && !st; i++) {
-    st = load_conv(ctx, m, &specs[i], &net->conv[i]);
+    st = load_conv(ctx, m, &specs[i], i == 0, &net->conv[i]);
     if (!st) net->nconv = i + 1;
   }
   int64_t c = 0;
@@ -350,21 +364,21 @@ static vkg_status block_e(vkg_ctx *ctx, const vkg_inception_net *net, const char
     x = n_;                                                                                                  \
   } while (0)
 
-/* Resize (bilinear, align_corners=False), 2x - 1, grayscale replicated to 3 channels. */
+/* Resize (bilinear, align_corners=False) when asked and the size differs, grayscale replicated to
+ * 3 channels; NULL *out: the images go into the stem as they are. 2x - 1 is in the stem's
+ * weights (inception_net.h). */
 static vkg_status preprocess(vkg_ctx *ctx, const vkg_tensor *images, int resize, vkg_tensor **out) {
   const vkg_shape *s = vkg_tensor_shape(images);
-  int64_t h = resize ? 299 : s->d[2], w = resize ? 299 : s->d[3], c = s->d[1];
+  const int64_t h = resize ? 299 : s->d[2], w = resize ? 299 : s->d[3];
   vkg_tensor *x = NULL, *y = NULL;
-  vkg_status st = new4(ctx, s->d[0], c, h, w, &x);
-  if (st) return st;
+  vkg_status st = VKG_OK;
+  *out = NULL;
   if (h != s->d[2] || w != s->d[3]) {
-    st = vkg_resize_bilinear(ctx, images, x);
-    if (!st) st = vkg_scale_shift(ctx, x, x, 2.0f, -1.0f);
-  } else {
-    st = vkg_scale_shift(ctx, images, x, 2.0f, -1.0f);
+    st = new4(ctx, s->d[0], s->d[1], h, w, &x);
+    if (!st) st = vkg_resize_bilinear(ctx, images, x);
   }
-  if (!st && c == 1) {
-    const vkg_tensor *three[3] = {x, x, x};
+  if (!st && s->d[1] == 1) {
+    const vkg_tensor *g = x ? x : images, *three[3] = {g, g, g};
     st = new4(ctx, s->d[0], 3, h, w, &y);
     if (!st) st = vkg_concat(ctx, three, 3, 1, y);
     vkg_tensor_unref(x);
@@ -383,7 +397,7 @@ vkg_status vkg_inception_forward(vkg_ctx *ctx, const vkg_inception_net *net, con
   vkg_tensor *x = NULL;
   vkg_status st = preprocess(ctx, images, resize, &x);
   if (st) return st;
-  STEP(conv(ctx, find(net, "Conv2d_1a_3x3", NULL), x, &n_));
+  STEP(conv(ctx, find(net, "Conv2d_1a_3x3", NULL), x ? x : images, &n_));
   STEP(conv(ctx, find(net, "Conv2d_2a_3x3", NULL), x, &n_));
   STEP(conv(ctx, find(net, "Conv2d_2b_3x3", NULL), x, &n_));
   STEP(pool(ctx, x, 1, 3, 2, 0, &n_));
