@@ -7,16 +7,31 @@
  * 12.2-12.4 vs 12.2-12.9; conv_out 32->1 at 28x28 B16 7.7-10.7 vs 8.0-9.2. A win only where the
  * GEMM would be almost all im2col traffic (K = 27, M = 2), a tie otherwise. Both run near 1
  * GF/core: every tap is a per-lane load of x. A variant computing 4 pixels per invocation (the
- * weight texels shared) was no faster. */
+ * weight texels shared) was no faster.
+ *
+ * Row-blocked (shaders/conv_direct_row.comp, where dilation along W is 1, KW <= 7 and stride
+ * along W <= 2): 4 pixels of a row per invocation share the loads of their input windows
+ * ((4 - 1) * SW + KW per tap row instead of 4 * KW) and the weight fetches, with one vec4
+ * accumulator per pixel where Cout <= 4. VKGEN_CONV_DIRECT=pixel keeps the pixel kernel (A/B).
+ * docs/benchmarks.md (2026-12-07, Inception) has the measurements. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels/kernels_internal.h"
 #include "spv/conv_direct.h"
+#include "spv/conv_direct_row.h"
 #include "vkgen/kernels/winograd.h"
 
 #define DIRECT_MAX_COUT 8
 #define DIRECT_MAX_TAPS 4096 /* Cin*KH*KW: loop trips per invocation, far below lavapipe's 65535 */
+
+#define ROW_P 4      /* output pixels per invocation of the row kernel (P in the shader) */
+#define ROW_MAX_KW 7 /* window (P - 1) * SW + KW <= 13 values, kept in registers */
+
+typedef struct row_push {
+  uint32_t C, H, W, Cout, KH, OH, OW, OWB, sh, pt, pl, dh, ntot, gx, has_bias, act, xcs, xbs;
+  float act_param;
+} row_push;
 
 typedef struct direct_push {
   uint32_t C, H, W, Cout, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw, ntot, gx, has_bias, act;
@@ -30,6 +45,39 @@ int vkg_conv2d_direct_ok(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_t kh, in
   return cout >= 1 && cout <= DIRECT_MAX_COUT && cin * kh * kw <= DIRECT_MAX_TAPS;
 }
 
+/* The row-blocked kernel (see the top of the file); same arguments as vkg_conv2d_direct. */
+static vkg_status direct_row(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
+                             vkg_tensor *y, const vkg_conv2d_params *p, vkg_act act, float act_param) {
+  const vkg_shape *sx = vkg_tensor_shape(x), *sw = vkg_tensor_shape(w), *sy = vkg_tensor_shape(y);
+  const uint64_t Cin = (uint64_t)sx->d[1], Cout = (uint64_t)sw->d[0], KH = (uint64_t)sw->d[2],
+                 KW = (uint64_t)sw->d[3], K = Cin * KH * KW, OW = (uint64_t)sy->d[3];
+  const uint64_t owb = (OW + ROW_P - 1) / ROW_P, ntot = (uint64_t)sy->d[0] * (uint64_t)sy->d[2] * owb;
+  const uint32_t spec[3] = {(uint32_t)KW, (uint32_t)p->stride_w, Cout <= 4 ? 1u : 2u};
+  vkg_pipeline *pipe;
+  vkg_status st = vkg_kernel_pipeline(ctx, "conv_direct_row", vkg_spv_conv_direct_row, sizeof vkg_spv_conv_direct_row,
+                                      "tsss", sizeof(row_push), spec, 3, &pipe);
+  if (st != VKG_OK) return st;
+  vkg_gemm_operand ow = {w, 0, 0, 1, K, 0}; /* wt[k][co] = w[co][k], co padded to 8 */
+  vkg_tensor *wt = NULL;
+  if ((st = vkg_gemm_pack(ctx, &ow, 1, K, Cout, K, DIRECT_MAX_COUT, &wt)) != VKG_OK) return st;
+  const uint32_t groups = vkg_ceil_div_u32(ntot, 64), gx = groups < 65535 ? groups : 65535;
+  const uint32_t H = (uint32_t)sx->d[2], W = (uint32_t)sx->d[3];
+  row_push pc = {(uint32_t)Cin,         H,
+                 W,                     (uint32_t)Cout,
+                 (uint32_t)KH,          (uint32_t)sy->d[2],
+                 (uint32_t)OW,          (uint32_t)owb,
+                 (uint32_t)p->stride_h, (uint32_t)p->pad_top,
+                 (uint32_t)p->pad_left, (uint32_t)p->dilation_h,
+                 (uint32_t)ntot,        gx,
+                 bias != NULL,          (uint32_t)act,
+                 H * W,                 (uint32_t)Cin * H * W,
+                 act_param};
+  vkg_binding b[4] = {{wt, 0, 0}, {x, 0, 0}, {y, 0, 0}, {bias ? bias : y, 0, 0}};
+  st = vkg_dispatch(ctx, pipe, b, 4, &pc, sizeof pc, gx, vkg_ceil_div_u32(groups, gx), 1);
+  vkg_tensor_unref(wt);
+  return st;
+}
+
 vkg_status vkg_conv2d_direct(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
                              vkg_tensor *y, const vkg_conv2d_params *p, vkg_act act, float act_param) {
   const vkg_shape *sx = vkg_tensor_shape(x), *sw = vkg_tensor_shape(w), *sy = vkg_tensor_shape(y);
@@ -37,6 +85,9 @@ vkg_status vkg_conv2d_direct(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
                  KW = (uint64_t)sw->d[3], K = Cin * KH * KW;
   const uint64_t ntot = (uint64_t)sy->d[0] * (uint64_t)sy->d[2] * (uint64_t)sy->d[3];
   if (ntot == 0) return VKG_OK;
+  const char *env = getenv("VKGEN_CONV_DIRECT");
+  if (p->dilation_w == 1 && KW <= ROW_MAX_KW && p->stride_w <= 2 && !(env && !strcmp(env, "pixel")))
+    return direct_row(ctx, x, w, bias, y, p, act, act_param);
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "conv_direct", vkg_spv_conv_direct, sizeof vkg_spv_conv_direct, "tsss",
                                       sizeof(direct_push), NULL, 0, &pipe);
