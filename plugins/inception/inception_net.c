@@ -225,7 +225,8 @@ static vkg_status new4(vkg_ctx *ctx, int64_t n, int64_t c, int64_t h, int64_t w,
   return vkg_tensor_create(ctx, VKG_F32, &s, out);
 }
 
-/* relu(conv(x) + b): a new tensor. */
+/* relu(conv(x) + b): a new tensor. A 1-channel x into a conv taking more channels is a grayscale
+ * image replicated to them (vkg_conv2d_act_repeat: without writing the copy on CPU devices). */
 static vkg_status conv(vkg_ctx *ctx, const vkg_inc_conv *c, const vkg_tensor *x, vkg_tensor **out) {
   const vkg_shape *s = vkg_tensor_shape(x);
   int64_t oh = vkg_conv_out_size(s->d[2], c->kh, c->p.stride_h, c->p.pad_top, c->p.pad_bottom, 1);
@@ -235,7 +236,8 @@ static vkg_status conv(vkg_ctx *ctx, const vkg_inc_conv *c, const vkg_tensor *x,
                      (long long)s->d[2], (long long)s->d[3]);
   vkg_tensor *y = NULL;
   vkg_status st = new4(ctx, s->d[0], c->cout, oh, ow, &y);
-  if (!st) st = vkg_conv2d_act(ctx, x, c->w, c->b, y, &c->p, VKG_ACT_RELU, 0.0f); /* BN folded at load */
+  if (!st && s->d[1] == 1 && c->cin > 1) st = vkg_conv2d_act_repeat(ctx, x, c->w, c->b, y, &c->p, VKG_ACT_RELU, 0.0f);
+  else if (!st) st = vkg_conv2d_act(ctx, x, c->w, c->b, y, &c->p, VKG_ACT_RELU, 0.0f); /* BN folded at load */
   if (st) {
     vkg_tensor_unref(y);
     return vkg_error_prefix(ctx, "inception '%s': ", c->name);
@@ -364,26 +366,16 @@ static vkg_status block_e(vkg_ctx *ctx, const vkg_inception_net *net, const char
     x = n_;                                                                                                  \
   } while (0)
 
-/* Resize (bilinear, align_corners=False) when asked and the size differs, grayscale replicated to
- * 3 channels; NULL *out: the images go into the stem as they are. 2x - 1 is in the stem's
- * weights (inception_net.h). */
+/* Resize (bilinear, align_corners=False) when asked and the size differs; NULL *out: the images
+ * go into the stem as they are. 2x - 1 is in the stem's weights (inception_net.h), grayscale
+ * images are replicated to 3 channels by the stem's conv (conv above). */
 static vkg_status preprocess(vkg_ctx *ctx, const vkg_tensor *images, int resize, vkg_tensor **out) {
   const vkg_shape *s = vkg_tensor_shape(images);
-  const int64_t h = resize ? 299 : s->d[2], w = resize ? 299 : s->d[3];
-  vkg_tensor *x = NULL, *y = NULL;
-  vkg_status st = VKG_OK;
   *out = NULL;
-  if (h != s->d[2] || w != s->d[3]) {
-    st = new4(ctx, s->d[0], s->d[1], h, w, &x);
-    if (!st) st = vkg_resize_bilinear(ctx, images, x);
-  }
-  if (!st && s->d[1] == 1) {
-    const vkg_tensor *g = x ? x : images, *three[3] = {g, g, g};
-    st = new4(ctx, s->d[0], 3, h, w, &y);
-    if (!st) st = vkg_concat(ctx, three, 3, 1, y);
-    vkg_tensor_unref(x);
-    x = y;
-  }
+  if (!resize || (s->d[2] == 299 && s->d[3] == 299)) return VKG_OK;
+  vkg_tensor *x = NULL;
+  vkg_status st = new4(ctx, s->d[0], s->d[1], 299, 299, &x);
+  if (!st) st = vkg_resize_bilinear(ctx, images, x);
   if (st) {
     vkg_tensor_unref(x);
     return st;

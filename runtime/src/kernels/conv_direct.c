@@ -20,6 +20,7 @@
 #include "kernels/kernels_internal.h"
 #include "spv/conv_direct.h"
 #include "spv/conv_direct_row.h"
+#include "vkgen/kernels/layout.h"
 #include "vkgen/kernels/winograd.h"
 
 #define DIRECT_MAX_COUT 8
@@ -27,6 +28,7 @@
 
 #define ROW_P 4      /* output pixels per invocation of the row kernel (P in the shader) */
 #define ROW_MAX_KW 7 /* window (P - 1) * SW + KW <= 13 values, kept in registers */
+#define ROW_MAX_CACHED 64 /* repeat mode: KH windows kept in registers for all input channels */
 
 typedef struct row_push {
   uint32_t C, H, W, Cout, KH, OH, OW, OWB, sh, pt, pl, dh, ntot, gx, has_bias, act, xcs, xbs;
@@ -45,17 +47,26 @@ int vkg_conv2d_direct_ok(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_t kh, in
   return cout >= 1 && cout <= DIRECT_MAX_COUT && cin * kh * kw <= DIRECT_MAX_TAPS;
 }
 
-/* The row-blocked kernel (see the top of the file); same arguments as vkg_conv2d_direct. */
+/* Whether the row-blocked kernel takes a conv that vkg_conv2d_direct_ok accepted. */
+static int row_ok(const vkg_conv2d_params *p, int64_t kw) {
+  const char *env = getenv("VKGEN_CONV_DIRECT");
+  return p->dilation_w == 1 && kw <= ROW_MAX_KW && p->stride_w <= 2 && !(env && !strcmp(env, "pixel"));
+}
+
+/* The row-blocked kernel (see the top of the file); same arguments as vkg_conv2d_direct.
+ * repeat: x has one channel, read as each of w's Cin input channels (vkg_conv2d_act_repeat). */
 static vkg_status direct_row(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
-                             vkg_tensor *y, const vkg_conv2d_params *p, vkg_act act, float act_param) {
+                             vkg_tensor *y, const vkg_conv2d_params *p, vkg_act act, float act_param, int repeat) {
   const vkg_shape *sx = vkg_tensor_shape(x), *sw = vkg_tensor_shape(w), *sy = vkg_tensor_shape(y);
-  const uint64_t Cin = (uint64_t)sx->d[1], Cout = (uint64_t)sw->d[0], KH = (uint64_t)sw->d[2],
+  const uint64_t Cin = (uint64_t)sw->d[1], Cout = (uint64_t)sw->d[0], KH = (uint64_t)sw->d[2],
                  KW = (uint64_t)sw->d[3], K = Cin * KH * KW, OW = (uint64_t)sy->d[3];
   const uint64_t owb = (OW + ROW_P - 1) / ROW_P, ntot = (uint64_t)sy->d[0] * (uint64_t)sy->d[2] * owb;
-  const uint32_t spec[3] = {(uint32_t)KW, (uint32_t)p->stride_w, Cout <= 4 ? 1u : 2u};
+  /* repeat: the KH tap rows' windows cached across the input channels (KHC) where they fit */
+  const uint32_t khc = repeat && KH * ((ROW_P - 1) * (uint64_t)p->stride_w + KW) <= ROW_MAX_CACHED ? (uint32_t)KH : 0;
+  const uint32_t spec[4] = {(uint32_t)KW, (uint32_t)p->stride_w, Cout <= 4 ? 1u : 2u, khc};
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "conv_direct_row", vkg_spv_conv_direct_row, sizeof vkg_spv_conv_direct_row,
-                                      "tsss", sizeof(row_push), spec, 3, &pipe);
+                                      "tsss", sizeof(row_push), spec, 4, &pipe);
   if (st != VKG_OK) return st;
   vkg_gemm_operand ow = {w, 0, 0, 1, K, 0}; /* wt[k][co] = w[co][k], co padded to 8 */
   vkg_tensor *wt = NULL;
@@ -70,7 +81,7 @@ static vkg_status direct_row(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
                  (uint32_t)p->pad_left, (uint32_t)p->dilation_h,
                  (uint32_t)ntot,        gx,
                  bias != NULL,          (uint32_t)act,
-                 H * W,                 (uint32_t)Cin * H * W,
+                 repeat ? 0 : H * W,    (repeat ? 1 : (uint32_t)Cin) * H * W,
                  act_param};
   vkg_binding b[4] = {{wt, 0, 0}, {x, 0, 0}, {y, 0, 0}, {bias ? bias : y, 0, 0}};
   st = vkg_dispatch(ctx, pipe, b, 4, &pc, sizeof pc, gx, vkg_ceil_div_u32(groups, gx), 1);
@@ -85,9 +96,7 @@ vkg_status vkg_conv2d_direct(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
                  KW = (uint64_t)sw->d[3], K = Cin * KH * KW;
   const uint64_t ntot = (uint64_t)sy->d[0] * (uint64_t)sy->d[2] * (uint64_t)sy->d[3];
   if (ntot == 0) return VKG_OK;
-  const char *env = getenv("VKGEN_CONV_DIRECT");
-  if (p->dilation_w == 1 && KW <= ROW_MAX_KW && p->stride_w <= 2 && !(env && !strcmp(env, "pixel")))
-    return direct_row(ctx, x, w, bias, y, p, act, act_param);
+  if (row_ok(p, (int64_t)KW)) return direct_row(ctx, x, w, bias, y, p, act, act_param, 0);
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "conv_direct", vkg_spv_conv_direct, sizeof vkg_spv_conv_direct, "tsss",
                                       sizeof(direct_push), NULL, 0, &pipe);
@@ -105,5 +114,52 @@ vkg_status vkg_conv2d_direct(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
   vkg_binding b[4] = {{wt, 0, 0}, {x, 0, 0}, {y, 0, 0}, {bias ? bias : y, 0, 0}};
   st = vkg_dispatch(ctx, pipe, b, 4, &pc, sizeof pc, gx, vkg_ceil_div_u32(groups, gx), 1);
   vkg_tensor_unref(wt);
+  return st;
+}
+
+vkg_status vkg_conv2d_act_repeat(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
+                                 vkg_tensor *y, const vkg_conv2d_params *pp, vkg_act act, float act_param) {
+  const char *k = "conv2d_act_repeat";
+  vkg_status st;
+  if ((st = vkg_kernel_check_f32(ctx, k, "x", x)) != VKG_OK || (st = vkg_kernel_check_f32(ctx, k, "weight", w)) ||
+      (st = vkg_kernel_check_f32(ctx, k, "y", y)))
+    return st;
+  const vkg_conv2d_params p = pp ? *pp : vkg_conv2d_params_default();
+  const vkg_shape *sx = vkg_tensor_shape(x), *sw = vkg_tensor_shape(w), *sy = vkg_tensor_shape(y);
+  if (sx->ndim != 4 || sx->d[1] != 1 || sw->ndim != 4 || p.groups != 1) {
+    char bx[96], bw[96];
+    vkg_shape_format(sx, bx, sizeof bx);
+    vkg_shape_format(sw, bw, sizeof bw);
+    return vkg_error(ctx, VKG_E_INPUT, "%s: x %s must be [N, 1, H, W] and weight %s [Cout, Cin, KH, KW], groups 1", k,
+                     bx, bw);
+  }
+  const int64_t B = sx->d[0], Cin = sw->d[1], H = sx->d[2], W = sx->d[3];
+  /* the kernel vkg_conv2d_act would run on the replicated input, here without the copy; the
+   * shape checks are the same as there (conv.c) */
+  const int64_t OH = vkg_conv_out_size(H, (int)sw->d[2], p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
+  const int64_t OW = vkg_conv_out_size(W, (int)sw->d[3], p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
+  const vkg_shape *sb = bias ? vkg_tensor_shape(bias) : NULL;
+  if (vkg_conv2d_direct_ok(ctx, Cin, sw->d[0], sw->d[2], sw->d[3], 1) && row_ok(&p, sw->d[3]) && p.stride_h >= 1 &&
+      p.stride_w >= 1 && p.dilation_h >= 1 && p.pad_top >= 0 && p.pad_bottom >= 0 && p.pad_left >= 0 &&
+      p.pad_right >= 0 && OH >= 1 && OW >= 1 && sy->ndim == 4 && sy->d[0] == B && sy->d[1] == sw->d[0] &&
+      sy->d[2] == OH && sy->d[3] == OW && (!bias || (vkg_tensor_dtype(bias) == VKG_F32 && sb->ndim == 1 &&
+                                                     sb->d[0] == sw->d[0])) &&
+      y != x && (uint64_t)(B * OH * OW) <= UINT32_MAX && (uint64_t)(B * Cin * H * W) <= UINT32_MAX &&
+      (uint64_t)vkg_tensor_numel(y) <= UINT32_MAX) {
+    if (B == 0) return VKG_OK;
+    st = direct_row(ctx, x, w, bias, y, &p, act, act_param, 1);
+    return st == VKG_OK ? st : vkg_error_prefix(ctx, "%s: ", k);
+  }
+  /* anything else: the replicated input, then vkg_conv2d_act (which checks the rest) */
+  const vkg_tensor **parts = malloc(sizeof *parts * (size_t)(Cin > 0 ? Cin : 1));
+  if (!parts) return vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
+  for (int64_t i = 0; i < Cin; i++) parts[i] = x;
+  vkg_tensor *xr = NULL;
+  vkg_shape rs = vkg_shape_4d(B, Cin, H, W);
+  st = vkg_tensor_create(ctx, VKG_F32, &rs, &xr);
+  if (!st) st = vkg_concat(ctx, parts, (int)Cin, 1, xr);
+  if (!st) st = vkg_conv2d_act(ctx, xr, w, bias, y, &p, act, act_param);
+  vkg_tensor_unref(xr);
+  free(parts);
   return st;
 }
