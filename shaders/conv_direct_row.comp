@@ -1,11 +1,14 @@
 #version 450
 #extension GL_GOOGLE_include_directive : enable
-// Direct convolution for narrow outputs (Cout <= 8, groups 1, dilation 1 along W) on CPU
+// Direct convolution for narrow outputs (Cout <= 16, groups 1, dilation 1 along W) on CPU
 // devices, row-blocked: one invocation computes P = 4 neighbouring output pixels of a row, all
 // Cout channels. Per input row of a tap row it loads the (P - 1) * SW + KW input values the 4
 // pixels' windows cover once (conv_direct.comp loads P * KW, every load per lane on lavapipe)
 // and fetches each weight texel once for the 4 pixels. KW, SW and the accumulator count NV
-// (1: Cout <= 4, 2: Cout <= 8) are specialization constants, so the window is registers.
+// (vec4s per pixel: ceil(Cout / 4), 1..4) are specialization constants, so the window and the
+// accumulators are registers. Weights: texel wt[k * NV + v] = w[4v..4v+3][k], zero-padded.
+// The host runs it for Cout <= 4 only (NV = 1): with more accumulators it was slower than
+// conv_direct.comp (runtime/src/kernels/conv_direct.c has the numbers).
 // The sums run in conv_direct.comp's order (ci, kh, kw). Loop trips per invocation: Cin*KH
 // (kept far below lavapipe's 65535 by the host). xcs / xbs: x's channel and batch strides
 // (xcs = 0 reads one channel as every input channel). KHC > 0 (= KH, with xcs = 0: a
@@ -40,8 +43,8 @@ void main() {
   const uint oh = r / p.OWB;
   const uint ow0 = (r - oh * p.OWB) * uint(P);
   const int ih0 = int(oh * p.sh) - int(p.pt), iw0 = int(ow0) * SW - int(p.pl);
-  vec4 a0[P], a1[P];
-  for (int q = 0; q < P; ++q) a0[q] = a1[q] = vec4(0.0);
+  vec4 acc[NV * P];
+  for (int j = 0; j < NV * P; ++j) acc[j] = vec4(0.0);
   int k = 0;
   if (KHC > 0) {
     float vc[VCN];
@@ -57,11 +60,9 @@ void main() {
     for (uint ci = 0u; ci < p.C; ++ci) {
       for (int kh = 0; kh < KHC; ++kh) {
         for (int kw = 0; kw < KW; ++kw) {
-          const vec4 w0 = texelFetch(Wt, 2 * k);
-          for (int q = 0; q < P; ++q) a0[q] += vc[kh * L + q * SW + kw] * w0;
-          if (NV == 2) {
-            const vec4 w1 = texelFetch(Wt, 2 * k + 1);
-            for (int q = 0; q < P; ++q) a1[q] += vc[kh * L + q * SW + kw] * w1;
+          for (int u = 0; u < NV; ++u) {
+            const vec4 wu = texelFetch(Wt, k * NV + u);
+            for (int q = 0; q < P; ++q) acc[u * P + q] += vc[kh * L + q * SW + kw] * wu;
           }
           ++k;
         }
@@ -80,11 +81,9 @@ void main() {
         v[j] = (row_ok && iw >= 0 && iw < int(p.W)) ? x[xrow + uint(iw)] : 0.0;
       }
       for (int kw = 0; kw < KW; ++kw) {
-        const vec4 w0 = texelFetch(Wt, 2 * k);
-        for (int q = 0; q < P; ++q) a0[q] += v[q * SW + kw] * w0;
-        if (NV == 2) {
-          const vec4 w1 = texelFetch(Wt, 2 * k + 1);
-          for (int q = 0; q < P; ++q) a1[q] += v[q * SW + kw] * w1;
+        for (int u = 0; u < NV; ++u) {
+          const vec4 wu = texelFetch(Wt, k * NV + u);
+          for (int q = 0; q < P; ++q) acc[u * P + q] += v[q * SW + kw] * wu;
         }
         ++k;
       }
@@ -95,10 +94,13 @@ void main() {
     const uint ow = ow0 + uint(q);
     if (ow >= p.OW) break;
     const uint obase = b * p.Cout * ohw + oh * p.OW + ow;
-    for (uint co = 0u; co < p.Cout; ++co) {
-      float s = co < 4u ? a0[q][co] : a1[q][co - 4u];
-      if (p.has_bias != 0u) s += bias[co];
-      y[obase + co * ohw] = p.act != 0u ? kl_act(s, p.act, p.act_param) : s;
-    }
+    for (int u = 0; u < NV; ++u)
+      for (int c = 0; c < 4; ++c) {
+        const uint co = uint(u * 4 + c);
+        if (co >= p.Cout) break;
+        float s = acc[u * P + q][c];
+        if (p.has_bias != 0u) s += bias[co];
+        y[obase + co * ohw] = p.act != 0u ? kl_act(s, p.act, p.act_param) : s;
+      }
   }
 }

@@ -1,8 +1,8 @@
 /* conv2d and conv_transpose2d against tests/ref/ref_conv.c on both kernel variants.
  * Bound: |got - want| <= 1e-5 sqrt(K + 1) + 1e-4 |want|, K = Cin/groups * KH * KW, inputs in [-1, 1].
  * Was tests/unit/test_kernel_conv.c: 14 conv2d + 7 conv_transpose2d shapes x 2 variants = 42 cases;
- * 8 conv2d shapes for the row-blocked direct kernel (conv_direct.c) and 5 conv2d_act_repeat
- * shapes x 2 variants since: 68. */
+ * 8 conv2d shapes for the row-blocked direct kernel (conv_direct.c) and 6 conv2d_act_repeat
+ * shapes x 2 variants since: 70. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -111,14 +111,14 @@ static const int64_t conv_cases[][17] = {
     {2, 6, 9, 9, 4, 3, 2, 2, 1, 1, 0, 2, 1, 1, 2, 2, 1},      /* everything non-square */
     {1, 256, 64, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* several im2col chunks */
     {2, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* model-sized */
-    /* Cout <= 8 on the CPU variant: the row-blocked direct kernel (4 pixels per invocation,
+    /* Cout <= 4 on the CPU variant: the row-blocked direct kernel (4 pixels per invocation,
      * partial last block), unless marked pixel kernel */
     {2, 3, 21, 19, 2, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1},    /* Inception stem: s2, no pad, OW 9 */
-    {3, 2, 13, 15, 4, 3, 3, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1},    /* s1, one vec4, asymmetric pad */
-    {2, 3, 11, 10, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1},    /* 5x5, two vec4 (Cout 6) */
-    {2, 8, 9, 7, 8, 1, 7, 1, 1, 0, 0, 3, 3, 1, 1, 1, 0},      /* 1x7 (Inception), KW at its limit */
-    {1, 8, 9, 9, 7, 7, 1, 1, 1, 3, 3, 0, 0, 1, 1, 1, 1},      /* 7x1 */
-    {2, 5, 6, 6, 5, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1},      /* 1x1 */
+    {3, 2, 13, 15, 4, 3, 3, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1},    /* s1, asymmetric pad */
+    {2, 3, 11, 10, 3, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1},    /* 5x5 */
+    {2, 8, 9, 7, 4, 1, 7, 1, 1, 0, 0, 3, 3, 1, 1, 1, 0},      /* 1x7 (Inception), KW at its limit */
+    {1, 8, 9, 9, 1, 7, 1, 1, 1, 3, 3, 0, 0, 1, 1, 1, 1},      /* 7x1, one channel out */
+    {2, 12, 6, 6, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1},     /* 1x1 */
     {1, 2, 12, 20, 3, 3, 3, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* stride 3 along W: pixel kernel */
     {1, 2, 9, 9, 3, 1, 9, 1, 1, 0, 0, 4, 4, 1, 1, 1, 1},      /* KW 9: pixel kernel */
 };
@@ -126,8 +126,9 @@ static const int64_t conv_cases[][17] = {
 static const int64_t repeat_cases[][17] = {
     /* B Cin H W Cout KH KW sh sw pt pb pl pr dh dw groups bias */
     {2, 3, 21, 19, 2, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1}, /* Inception stem (cpu: tap rows cached) */
-    {1, 3, 11, 10, 6, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1, 0}, /* two vec4, cached (5 x 8 values) */
+    {1, 3, 11, 10, 3, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1, 0}, /* 5x5, cached (5 x 8 values) */
     {2, 3, 15, 13, 4, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, 1}, /* 7x7 s2: too many values to cache */
+    {1, 3, 9, 9, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* Cout 6: replicated, then pixel kernel */
     {1, 3, 9, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* Cout 12: replicated, then im2col */
     {1, 2, 12, 12, 3, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, 1}, /* dilation 2: replicated, then pixel kernel */
 };

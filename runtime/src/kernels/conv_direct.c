@@ -9,11 +9,18 @@
  * GF/core: every tap is a per-lane load of x. A variant computing 4 pixels per invocation (the
  * weight texels shared) was no faster.
  *
- * Row-blocked (shaders/conv_direct_row.comp, where dilation along W is 1, KW <= 7 and stride
+ * Row-blocked (shaders/conv_direct_row.comp; Cout <= 4, dilation along W 1, KW <= 7, stride
  * along W <= 2): 4 pixels of a row per invocation share the loads of their input windows
- * ((4 - 1) * SW + KW per tap row instead of 4 * KW) and the weight fetches, with one vec4
- * accumulator per pixel where Cout <= 4. VKGEN_CONV_DIRECT=pixel keeps the pixel kernel (A/B).
- * docs/benchmarks.md (2026-12-07, Inception) has the measurements. */
+ * ((4 - 1) * SW + KW per tap row instead of 4 * KW) and the weight fetches, one vec4
+ * accumulator per pixel, every vector index a compile-time constant (the store loop picks
+ * components with unrolled constant indices: a first version indexing by the run-time output
+ * channel was 2.3x slower on the Inception stem). Per-conv CPU ms in Inception (B16), pixel ->
+ * row: stem 3->2 s2 at 299x299 (grayscale, vkg_conv2d_act_repeat) 91 -> 21, 2->2 at 149x149
+ * 40 -> 19, 2->4 at 147x147 47 -> 19, 3->4 5x5 at 35x35 6.4 -> 2.1, 12->4 1x1 at 35x35 4.5 ->
+ * 1.7. With 2 to 4 vec4 accumulators (Cout 5..16) it was slower than the pixel kernel or
+ * im2col (Cout 6 3x3 at 35x35 4.8 -> 5.9 ms, 8->8 1x7 at 17x17 1.6 -> 3.7, 5->12 3x3 at 71x71
+ * 31 -> 47; presumably register spills), so those keep the pixel kernel / im2col.
+ * VKGEN_CONV_DIRECT=pixel turns the row kernel off (A/B). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +35,7 @@
 
 #define ROW_P 4      /* output pixels per invocation of the row kernel (P in the shader) */
 #define ROW_MAX_KW 7 /* window (P - 1) * SW + KW <= 13 values, kept in registers */
+#define ROW_MAX_COUT 4 /* one vec4 accumulator per pixel (more: slower than the pixel kernel, see above) */
 #define ROW_MAX_CACHED 64 /* repeat mode: KH windows kept in registers for all input channels */
 
 typedef struct row_push {
@@ -48,9 +56,10 @@ int vkg_conv2d_direct_ok(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_t kh, in
 }
 
 /* Whether the row-blocked kernel takes a conv that vkg_conv2d_direct_ok accepted. */
-static int row_ok(const vkg_conv2d_params *p, int64_t kw) {
+static int row_ok(const vkg_conv2d_params *p, int64_t cout, int64_t kw) {
   const char *env = getenv("VKGEN_CONV_DIRECT");
-  return p->dilation_w == 1 && kw <= ROW_MAX_KW && p->stride_w <= 2 && !(env && !strcmp(env, "pixel"));
+  return cout <= ROW_MAX_COUT && p->dilation_w == 1 && kw <= ROW_MAX_KW && p->stride_w <= 2 &&
+         !(env && !strcmp(env, "pixel"));
 }
 
 /* The row-blocked kernel (see the top of the file); same arguments as vkg_conv2d_direct.
@@ -63,14 +72,15 @@ static vkg_status direct_row(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
   const uint64_t owb = (OW + ROW_P - 1) / ROW_P, ntot = (uint64_t)sy->d[0] * (uint64_t)sy->d[2] * owb;
   /* repeat: the KH tap rows' windows cached across the input channels (KHC) where they fit */
   const uint32_t khc = repeat && KH * ((ROW_P - 1) * (uint64_t)p->stride_w + KW) <= ROW_MAX_CACHED ? (uint32_t)KH : 0;
-  const uint32_t spec[4] = {(uint32_t)KW, (uint32_t)p->stride_w, Cout <= 4 ? 1u : 2u, khc};
+  const uint32_t nv = (uint32_t)((Cout + 3) / 4); /* vec4 accumulators per pixel */
+  const uint32_t spec[4] = {(uint32_t)KW, (uint32_t)p->stride_w, nv, khc};
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "conv_direct_row", vkg_spv_conv_direct_row, sizeof vkg_spv_conv_direct_row,
                                       "tsss", sizeof(row_push), spec, 4, &pipe);
   if (st != VKG_OK) return st;
-  vkg_gemm_operand ow = {w, 0, 0, 1, K, 0}; /* wt[k][co] = w[co][k], co padded to 8 */
+  vkg_gemm_operand ow = {w, 0, 0, 1, K, 0}; /* wt[k][co] = w[co][k], co padded to 4 nv */
   vkg_tensor *wt = NULL;
-  if ((st = vkg_gemm_pack(ctx, &ow, 1, K, Cout, K, DIRECT_MAX_COUT, &wt)) != VKG_OK) return st;
+  if ((st = vkg_gemm_pack(ctx, &ow, 1, K, Cout, K, 4 * nv, &wt)) != VKG_OK) return st;
   const uint32_t groups = vkg_ceil_div_u32(ntot, 64), gx = groups < 65535 ? groups : 65535;
   const uint32_t H = (uint32_t)sx->d[2], W = (uint32_t)sx->d[3];
   row_push pc = {(uint32_t)Cin,         H,
@@ -96,7 +106,7 @@ vkg_status vkg_conv2d_direct(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
                  KW = (uint64_t)sw->d[3], K = Cin * KH * KW;
   const uint64_t ntot = (uint64_t)sy->d[0] * (uint64_t)sy->d[2] * (uint64_t)sy->d[3];
   if (ntot == 0) return VKG_OK;
-  if (row_ok(p, (int64_t)KW)) return direct_row(ctx, x, w, bias, y, p, act, act_param, 0);
+  if (row_ok(p, (int64_t)Cout, (int64_t)KW)) return direct_row(ctx, x, w, bias, y, p, act, act_param, 0);
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "conv_direct", vkg_spv_conv_direct, sizeof vkg_spv_conv_direct, "tsss",
                                       sizeof(direct_push), NULL, 0, &pipe);
@@ -139,7 +149,8 @@ vkg_status vkg_conv2d_act_repeat(vkg_ctx *ctx, const vkg_tensor *x, const vkg_te
   const int64_t OH = vkg_conv_out_size(H, (int)sw->d[2], p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
   const int64_t OW = vkg_conv_out_size(W, (int)sw->d[3], p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
   const vkg_shape *sb = bias ? vkg_tensor_shape(bias) : NULL;
-  if (vkg_conv2d_direct_ok(ctx, Cin, sw->d[0], sw->d[2], sw->d[3], 1) && row_ok(&p, sw->d[3]) && p.stride_h >= 1 &&
+  if (vkg_conv2d_direct_ok(ctx, Cin, sw->d[0], sw->d[2], sw->d[3], 1) && row_ok(&p, sw->d[0], sw->d[3]) &&
+      p.stride_h >= 1 &&
       p.stride_w >= 1 && p.dilation_h >= 1 && p.pad_top >= 0 && p.pad_bottom >= 0 && p.pad_left >= 0 &&
       p.pad_right >= 0 && OH >= 1 && OW >= 1 && sy->ndim == 4 && sy->d[0] == B && sy->d[1] == sw->d[0] &&
       sy->d[2] == OH && sy->d[3] == OW && (!bias || (vkg_tensor_dtype(bias) == VKG_F32 && sb->ndim == 1 &&
