@@ -19,7 +19,10 @@
  * 40 -> 19, 2->4 at 147x147 47 -> 19, 3->4 5x5 at 35x35 6.4 -> 2.1, 12->4 1x1 at 35x35 4.5 ->
  * 1.7. With 2 to 4 vec4 accumulators (Cout 5..16) it was slower than the pixel kernel or
  * im2col (Cout 6 3x3 at 35x35 4.8 -> 5.9 ms, 8->8 1x7 at 17x17 1.6 -> 3.7, 5->12 3x3 at 71x71
- * 31 -> 47; presumably register spills), so those keep the pixel kernel / im2col.
+ * 31 -> 47; presumably register spills), and with 2 pixels x 2 vec4 (Cout 5..8) it still lost
+ * on 3x3 and 1x7 (Cout 6 3x3 at 35x35 4.9 -> 5.8, 8->8 1x7 1.6 -> 3.5) while winning on 1x1 and
+ * 7x1 (48->8 1x1 at 17x17 3.0 -> 2.3, 8->8 7x1 2.3 -> 1.8): no net gain on Inception, so those
+ * keep the pixel kernel / im2col.
  * VKGEN_CONV_DIRECT=pixel turns the row kernel off (A/B). */
 #include <stdlib.h>
 #include <string.h>
