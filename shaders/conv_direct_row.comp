@@ -1,14 +1,14 @@
 #version 450
 #extension GL_GOOGLE_include_directive : enable
-// Direct convolution for narrow outputs (Cout <= 16, groups 1, dilation 1 along W) on CPU
-// devices, row-blocked: one invocation computes P = 4 neighbouring output pixels of a row, all
-// Cout channels. Per input row of a tap row it loads the (P - 1) * SW + KW input values the 4
+// Direct convolution for narrow outputs (groups 1, dilation 1 along W) on CPU devices,
+// row-blocked: one invocation computes P = 4 neighbouring output pixels of a row, for the Cout
+// (<= 4 NV) output channels co0.. of this dispatch (the host runs one dispatch per 4 channels). Per input row of a tap row it loads the (P - 1) * SW + KW input values the 4
 // pixels' windows cover once (conv_direct.comp loads P * KW, every load per lane on lavapipe)
 // and fetches each weight texel once for the 4 pixels. KW, SW and the accumulator count NV
 // (vec4s per pixel: ceil(Cout / 4), 1..4) are specialization constants, so the window and the
-// accumulators are registers. Weights: texel wt[k * NV + v] = w[4v..4v+3][k], zero-padded.
-// The host runs it for Cout <= 4 only (NV = 1): with more accumulators it was slower than
-// conv_direct.comp (runtime/src/kernels/conv_direct.c has the numbers).
+// accumulators are registers. Weights: texel wt[k * wstride + co0 / 4 + v] = w[co0 + 4v..][k],
+// zero-padded. The host runs NV = 1: more accumulators per pixel were slower (register spills,
+// presumably; runtime/src/kernels/conv_direct.c has the numbers).
 // The sums run in conv_direct.comp's order (ci, kh, kw). Loop trips per invocation: Cin*KH
 // (kept far below lavapipe's 65535 by the host). xcs / xbs: x's channel and batch strides
 // (xcs = 0 reads one channel as every input channel). KHC > 0 (= KH, with xcs = 0: a
@@ -29,6 +29,8 @@ layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
 layout(push_constant) uniform Push {
   uint C, H, W, Cout, KH, OH, OW, OWB, sh, pt, pl, dh, ntot, gx, has_bias, act, xcs, xbs;
   float act_param;
+  uint co0, Ctot, wstride; // this dispatch's first output channel (a multiple of 4) and count
+                           // (Cout), y's channels, weight texels per tap
 } p;
 
 #include "kl_math.glsl"
@@ -61,7 +63,7 @@ void main() {
       for (int kh = 0; kh < KHC; ++kh) {
         for (int kw = 0; kw < KW; ++kw) {
           for (int u = 0; u < NV; ++u) {
-            const vec4 wu = texelFetch(Wt, k * NV + u);
+            const vec4 wu = texelFetch(Wt, k * int(p.wstride) + int(p.co0 >> 2u) + u);
             for (int q = 0; q < P; ++q) acc[u * P + q] += vc[kh * L + q * SW + kw] * wu;
           }
           ++k;
@@ -82,7 +84,7 @@ void main() {
       }
       for (int kw = 0; kw < KW; ++kw) {
         for (int u = 0; u < NV; ++u) {
-          const vec4 wu = texelFetch(Wt, k * NV + u);
+          const vec4 wu = texelFetch(Wt, k * int(p.wstride) + int(p.co0 >> 2u) + u);
           for (int q = 0; q < P; ++q) acc[u * P + q] += v[q * SW + kw] * wu;
         }
         ++k;
@@ -93,13 +95,13 @@ void main() {
   for (int q = 0; q < P; ++q) {
     const uint ow = ow0 + uint(q);
     if (ow >= p.OW) break;
-    const uint obase = b * p.Cout * ohw + oh * p.OW + ow;
+    const uint obase = (b * p.Ctot + p.co0) * ohw + oh * p.OW + ow;
     for (int u = 0; u < NV; ++u)
       for (int c = 0; c < 4; ++c) {
         const uint co = uint(u * 4 + c);
         if (co >= p.Cout) break;
         float s = acc[u * P + q][c];
-        if (p.has_bias != 0u) s += bias[co];
+        if (p.has_bias != 0u) s += bias[p.co0 + co];
         y[obase + co * ohw] = p.act != 0u ? kl_act(s, p.act, p.act_param) : s;
       }
   }

@@ -1,8 +1,8 @@
 /* conv2d and conv_transpose2d against tests/ref/ref_conv.c on both kernel variants.
  * Bound: |got - want| <= 1e-5 sqrt(K + 1) + 1e-4 |want|, K = Cin/groups * KH * KW, inputs in [-1, 1].
  * Was tests/unit/test_kernel_conv.c: 14 conv2d + 7 conv_transpose2d shapes x 2 variants = 42 cases;
- * 8 conv2d shapes for the row-blocked direct kernel (conv_direct.c) and 6 conv2d_act_repeat
- * shapes x 2 variants since: 70. */
+ * 12 conv2d shapes for the row-blocked direct kernel (conv_direct.c) and 6 conv2d_act_repeat
+ * shapes x 2 variants since: 78. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -111,8 +111,9 @@ static const int64_t conv_cases[][17] = {
     {2, 6, 9, 9, 4, 3, 2, 2, 1, 1, 0, 2, 1, 1, 2, 2, 1},      /* everything non-square */
     {1, 256, 64, 64, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* several im2col chunks */
     {2, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* model-sized */
-    /* Cout <= 4 on the CPU variant: the row-blocked direct kernel (4 pixels per invocation,
-     * partial last block), unless marked pixel kernel */
+    /* Cout <= 8 (or <= 16 on >= 16384 output pixels) on the CPU variant: the row-blocked direct
+     * kernel (4 pixels per invocation, partial last block, one dispatch per 4 channels), unless
+     * marked pixel kernel / im2col */
     {2, 3, 21, 19, 2, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1},    /* Inception stem: s2, no pad, OW 9 */
     {3, 2, 13, 15, 4, 3, 3, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1},    /* s1, asymmetric pad */
     {2, 3, 11, 10, 3, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1},    /* 5x5 */
@@ -121,6 +122,10 @@ static const int64_t conv_cases[][17] = {
     {2, 12, 6, 6, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1},     /* 1x1 */
     {1, 2, 12, 20, 3, 3, 3, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* stride 3 along W: pixel kernel */
     {1, 2, 9, 9, 3, 1, 9, 1, 1, 0, 0, 4, 4, 1, 1, 1, 1},      /* KW 9: pixel kernel */
+    {2, 5, 17, 16, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},    /* Cout 7: 2 dispatches */
+    {4, 5, 71, 71, 12, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1},   /* Inception 4a: 3 dispatches (18496 px) */
+    {4, 6, 90, 91, 16, 1, 3, 1, 2, 0, 0, 1, 1, 1, 1, 1, 0},   /* Cout 16, s2 along W: 4 dispatches */
+    {1, 6, 17, 17, 12, 1, 7, 1, 1, 0, 0, 3, 3, 1, 1, 1, 1},   /* Cout 12 on 289 px: im2col */
 };
 
 static const int64_t repeat_cases[][17] = {
@@ -128,8 +133,8 @@ static const int64_t repeat_cases[][17] = {
     {2, 3, 21, 19, 2, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1}, /* Inception stem (cpu: tap rows cached) */
     {1, 3, 11, 10, 3, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1, 0}, /* 5x5, cached (5 x 8 values) */
     {2, 3, 15, 13, 4, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, 1}, /* 7x7 s2: too many values to cache */
-    {1, 3, 9, 9, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* Cout 6: replicated, then pixel kernel */
-    {1, 3, 9, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* Cout 12: replicated, then im2col */
+    {1, 3, 9, 9, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* Cout 6: 2 dispatches, cached */
+    {1, 3, 9, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* Cout 12 on 81 px: replicated, then im2col */
     {1, 2, 12, 12, 3, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, 1}, /* dilation 2: replicated, then pixel kernel */
 };
 

@@ -9,20 +9,21 @@
  * GF/core: every tap is a per-lane load of x. A variant computing 4 pixels per invocation (the
  * weight texels shared) was no faster.
  *
- * Row-blocked (shaders/conv_direct_row.comp; Cout <= 4, dilation along W 1, KW <= 7, stride
- * along W <= 2): 4 pixels of a row per invocation share the loads of their input windows
- * ((4 - 1) * SW + KW per tap row instead of 4 * KW) and the weight fetches, one vec4
- * accumulator per pixel, every vector index a compile-time constant (the store loop picks
- * components with unrolled constant indices: a first version indexing by the run-time output
- * channel was 2.3x slower on the Inception stem). Per-conv CPU ms in Inception (B16), pixel ->
+ * Row-blocked (shaders/conv_direct_row.comp; dilation along W 1, KW <= 7, stride along W <= 2;
+ * Cout <= 8, or 9..16 where N * OH * OW >= 16384): 4 pixels of a row per invocation share the
+ * loads of their input windows ((4 - 1) * SW + KW per tap row instead of 4 * KW) and the weight
+ * fetches, one vec4 accumulator per pixel, one dispatch per 4 output channels (each re-reads the
+ * input), every vector index a compile-time constant (the store loop picks components with
+ * unrolled constant indices: a first version indexing by the run-time output channel was 2.3x
+ * slower on the Inception stem). Per-conv CPU ms in Inception (B16), pixel kernel or im2col ->
  * row: stem 3->2 s2 at 299x299 (grayscale, vkg_conv2d_act_repeat) 91 -> 21, 2->2 at 149x149
  * 40 -> 19, 2->4 at 147x147 47 -> 19, 3->4 5x5 at 35x35 6.4 -> 2.1, 12->4 1x1 at 35x35 4.5 ->
- * 1.7. With 2 to 4 vec4 accumulators (Cout 5..16) it was slower than the pixel kernel or
- * im2col (Cout 6 3x3 at 35x35 4.8 -> 5.9 ms, 8->8 1x7 at 17x17 1.6 -> 3.7, 5->12 3x3 at 71x71
- * 31 -> 47; presumably register spills), and with 2 pixels x 2 vec4 (Cout 5..8) it still lost
- * on 3x3 and 1x7 (Cout 6 3x3 at 35x35 4.9 -> 5.8, 8->8 1x7 1.6 -> 3.5) while winning on 1x1 and
- * 7x1 (48->8 1x1 at 17x17 3.0 -> 2.3, 8->8 7x1 2.3 -> 1.8): no net gain on Inception, so those
- * keep the pixel kernel / im2col.
+ * 1.7; two dispatches: 6->6 3x3 at 35x35 6.3 -> 4.2, 4->6 4.9 -> 3.4, 48->8 1x1 at 17x17 2.9 ->
+ * 2.4, 4->5 1x1 at 73x73 9.8 -> 9.0; three: 5->12 3x3 at 71x71 (im2col) 32 -> 23, but Cout 10-12
+ * at 17x17 (4624 pixels) lose to im2col (48->12 1x1 2.7 -> 3.4, 10->10 1x7 about even), hence
+ * the pixel threshold. One dispatch with 2 to 4 vec4 accumulators per pixel was slower than the
+ * pixel kernel or im2col (Cout 6 3x3 at 35x35 4.8 -> 5.9 ms, 8->8 1x7 at 17x17 1.6 -> 3.7, 5->12
+ * 3x3 at 71x71 31 -> 47; presumably register spills), and 2 pixels x 2 vec4 had no net gain.
  * VKGEN_CONV_DIRECT=pixel turns the row kernel off (A/B). */
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +39,14 @@
 
 #define ROW_P 4      /* output pixels per invocation of the row kernel (P in the shader) */
 #define ROW_MAX_KW 7 /* window (P - 1) * SW + KW <= 13 values, kept in registers */
-#define ROW_MAX_COUT 4 /* one vec4 accumulator per pixel (more: slower than the pixel kernel, see above) */
+#define ROW_MAX_COUT 16 /* one dispatch per 4 output channels */
+#define ROW_WIDE_MIN_PIXELS 16384 /* N * OH * OW from which Cout 9..16 run here, not im2col */
 #define ROW_MAX_CACHED 64 /* repeat mode: KH windows kept in registers for all input channels */
 
 typedef struct row_push {
   uint32_t C, H, W, Cout, KH, OH, OW, OWB, sh, pt, pl, dh, ntot, gx, has_bias, act, xcs, xbs;
   float act_param;
+  uint32_t co0, Ctot, wstride;
 } row_push;
 
 typedef struct direct_push {
@@ -51,18 +54,21 @@ typedef struct direct_push {
   float act_param;
 } direct_push;
 
-int vkg_conv2d_direct_ok(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_t kh, int64_t kw, int groups) {
-  if (vkg_kernel_variant_get(ctx) == VKG_VARIANT_GPU || groups != 1) return 0;
-  const char *env = getenv("VKGEN_CONV_ALGO");
-  if (env && !strcmp(env, "im2col")) return 0;
-  return cout >= 1 && cout <= DIRECT_MAX_COUT && cin * kh * kw <= DIRECT_MAX_TAPS;
-}
-
-/* Whether the row-blocked kernel takes a conv that vkg_conv2d_direct_ok accepted. */
+/* Whether the row-blocked kernel can take a conv with these params. */
 static int row_ok(const vkg_conv2d_params *p, int64_t cout, int64_t kw) {
   const char *env = getenv("VKGEN_CONV_DIRECT");
   return cout <= ROW_MAX_COUT && p->dilation_w == 1 && kw <= ROW_MAX_KW && p->stride_w <= 2 &&
          !(env && !strcmp(env, "pixel"));
+}
+
+int vkg_conv2d_direct_ok(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_t kh, int64_t kw,
+                         const vkg_conv2d_params *p, int64_t npix) {
+  if (vkg_kernel_variant_get(ctx) == VKG_VARIANT_GPU || p->groups != 1) return 0;
+  const char *env = getenv("VKGEN_CONV_ALGO");
+  if (env && !strcmp(env, "im2col")) return 0;
+  if (cout < 1 || cin * kh * kw > DIRECT_MAX_TAPS) return 0;
+  /* Cout 9..16: the row kernel only, and only on large outputs (im2col wins on small ones) */
+  return cout <= DIRECT_MAX_COUT || (npix >= ROW_WIDE_MIN_PIXELS && row_ok(p, cout, kw));
 }
 
 /* The row-blocked kernel (see the top of the file); same arguments as vkg_conv2d_direct.
@@ -75,7 +81,8 @@ static vkg_status direct_row(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
   const uint64_t owb = (OW + ROW_P - 1) / ROW_P, ntot = (uint64_t)sy->d[0] * (uint64_t)sy->d[2] * owb;
   /* repeat: the KH tap rows' windows cached across the input channels (KHC) where they fit */
   const uint32_t khc = repeat && KH * ((ROW_P - 1) * (uint64_t)p->stride_w + KW) <= ROW_MAX_CACHED ? (uint32_t)KH : 0;
-  const uint32_t nv = (uint32_t)((Cout + 3) / 4); /* vec4 accumulators per pixel */
+  /* one dispatch per 4 output channels (one vec4 accumulator per pixel) */
+  const uint32_t nv = 1, ng = (uint32_t)((Cout + 3) / 4);
   const uint32_t spec[4] = {(uint32_t)KW, (uint32_t)p->stride_w, nv, khc};
   vkg_pipeline *pipe;
   vkg_status st = vkg_kernel_pipeline(ctx, "conv_direct_row", vkg_spv_conv_direct_row, sizeof vkg_spv_conv_direct_row,
@@ -83,7 +90,7 @@ static vkg_status direct_row(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
   if (st != VKG_OK) return st;
   vkg_gemm_operand ow = {w, 0, 0, 1, K, 0}; /* wt[k][co] = w[co][k], co padded to 4 nv */
   vkg_tensor *wt = NULL;
-  if ((st = vkg_gemm_pack(ctx, &ow, 1, K, Cout, K, 4 * nv, &wt)) != VKG_OK) return st;
+  if ((st = vkg_gemm_pack(ctx, &ow, 1, K, Cout, K, 4 * ng, &wt)) != VKG_OK) return st;
   const uint32_t groups = vkg_ceil_div_u32(ntot, 64), gx = groups < 65535 ? groups : 65535;
   const uint32_t H = (uint32_t)sx->d[2], W = (uint32_t)sx->d[3];
   row_push pc = {(uint32_t)Cin,         H,
@@ -95,9 +102,14 @@ static vkg_status direct_row(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor
                  (uint32_t)ntot,        gx,
                  bias != NULL,          (uint32_t)act,
                  repeat ? 0 : H * W,    (repeat ? 1 : (uint32_t)Cin) * H * W,
-                 act_param};
+                 act_param,             0,
+                 (uint32_t)Cout,        ng};
   vkg_binding b[4] = {{wt, 0, 0}, {x, 0, 0}, {y, 0, 0}, {bias ? bias : y, 0, 0}};
-  st = vkg_dispatch(ctx, pipe, b, 4, &pc, sizeof pc, gx, vkg_ceil_div_u32(groups, gx), 1);
+  for (uint32_t g = 0; g < ng && st == VKG_OK; g++) {
+    pc.co0 = 4 * g;
+    pc.Cout = (uint32_t)Cout - 4 * g < 4 ? (uint32_t)Cout - 4 * g : 4;
+    st = vkg_dispatch(ctx, pipe, b, 4, &pc, sizeof pc, gx, vkg_ceil_div_u32(groups, gx), 1);
+  }
   vkg_tensor_unref(wt);
   return st;
 }
@@ -152,7 +164,8 @@ vkg_status vkg_conv2d_act_repeat(vkg_ctx *ctx, const vkg_tensor *x, const vkg_te
   const int64_t OH = vkg_conv_out_size(H, (int)sw->d[2], p.stride_h, p.pad_top, p.pad_bottom, p.dilation_h);
   const int64_t OW = vkg_conv_out_size(W, (int)sw->d[3], p.stride_w, p.pad_left, p.pad_right, p.dilation_w);
   const vkg_shape *sb = bias ? vkg_tensor_shape(bias) : NULL;
-  if (vkg_conv2d_direct_ok(ctx, Cin, sw->d[0], sw->d[2], sw->d[3], 1) && row_ok(&p, sw->d[0], sw->d[3]) &&
+  if (vkg_conv2d_direct_ok(ctx, Cin, sw->d[0], sw->d[2], sw->d[3], &p, B * OH * OW) &&
+      row_ok(&p, sw->d[0], sw->d[3]) &&
       p.stride_h >= 1 &&
       p.stride_w >= 1 && p.dilation_h >= 1 && p.pad_top >= 0 && p.pad_bottom >= 0 && p.pad_left >= 0 &&
       p.pad_right >= 0 && OH >= 1 && OW >= 1 && sy->ndim == 4 && sy->d[0] == B && sy->d[1] == sw->d[0] &&
