@@ -42,7 +42,20 @@ static const conv_spec specs[] = {
 
 #define BN_EPS 1e-3
 
-static vkg_status load_conv(vkg_ctx *ctx, vkg_model *m, const conv_spec *sp, vkg_inc_conv *c) {
+/* The stem's input scaling x -> 2x - 1 folded into its (BN-folded, unpadded) w and bias, in
+ * place: conv(2x - 1) = conv(x; 2w) + b - sum(w). */
+static void fold_stem(const vkg_inc_conv *c, float *w, float *bias) {
+  const int64_t per = c->cin * c->kh * c->kw;
+  for (int64_t o = 0; o < c->cout; o++) {
+    double sum = 0;
+    for (int64_t i = 0; i < per; i++) sum += (double)w[o * per + i];
+    bias[o] = (float)((double)bias[o] - sum);
+  }
+  for (int64_t i = 0; i < c->cout * per; i++) w[i] *= 2.0f;
+}
+
+/* stem: the first conv (specs[0], unpadded), which takes the network input */
+static vkg_status load_conv(vkg_ctx *ctx, vkg_model *m, const conv_spec *sp, int stem, vkg_inc_conv *c) {
   float *w = NULL, *g = NULL, *be = NULL, *mu = NULL, *var = NULL;
   vkg_shape ws, vs;
   vkg_status st = vkg_model_read(ctx, m, 4, (const int64_t[]){-1, -1, -1, -1}, &w, &ws, "%s.conv.weight", sp->name);
@@ -88,6 +101,7 @@ static vkg_status load_conv(vkg_ctx *ctx, vkg_model *m, const conv_spec *sp, vkg
     for (int64_t i = 0; i < per; i++) w[o * per + i] = (float)((double)w[o * per + i] * s);
     bias[o] = (float)((double)be[o] - (double)mu[o] * s);
   }
+  if (stem) fold_stem(c, w, bias);
   st = vkg_tensor_create_from(ctx, VKG_F32, &ws, w, &c->w);
   if (!st) st = vkg_tensor_create_from(ctx, VKG_F32, &vs, bias, &c->b);
   free(bias);
@@ -178,7 +192,7 @@ vkg_status vkg_inception_load(vkg_ctx *ctx, vkg_model *m, vkg_inception_net *net
   if (!net->conv) return vkg_error(ctx, VKG_E_NOMEM, "out of host memory");
   vkg_status st = VKG_OK;
   for (int i = 0; i < NSPECS && !st; i++) {
-    st = load_conv(ctx, m, &specs[i], &net->conv[i]);
+    st = load_conv(ctx, m, &specs[i], i == 0, &net->conv[i]);
     if (!st) net->nconv = i + 1;
   }
   int64_t c = 0;
@@ -211,7 +225,8 @@ static vkg_status new4(vkg_ctx *ctx, int64_t n, int64_t c, int64_t h, int64_t w,
   return vkg_tensor_create(ctx, VKG_F32, &s, out);
 }
 
-/* relu(conv(x) + b): a new tensor. */
+/* relu(conv(x) + b): a new tensor. A 1-channel x into a conv taking more channels is a grayscale
+ * image replicated to them (vkg_conv2d_act_repeat: without writing the copy on CPU devices). */
 static vkg_status conv(vkg_ctx *ctx, const vkg_inc_conv *c, const vkg_tensor *x, vkg_tensor **out) {
   const vkg_shape *s = vkg_tensor_shape(x);
   int64_t oh = vkg_conv_out_size(s->d[2], c->kh, c->p.stride_h, c->p.pad_top, c->p.pad_bottom, 1);
@@ -221,7 +236,8 @@ static vkg_status conv(vkg_ctx *ctx, const vkg_inc_conv *c, const vkg_tensor *x,
                      (long long)s->d[2], (long long)s->d[3]);
   vkg_tensor *y = NULL;
   vkg_status st = new4(ctx, s->d[0], c->cout, oh, ow, &y);
-  if (!st) st = vkg_conv2d_act(ctx, x, c->w, c->b, y, &c->p, VKG_ACT_RELU, 0.0f); /* BN folded at load */
+  if (!st && s->d[1] == 1 && c->cin > 1) st = vkg_conv2d_act_repeat(ctx, x, c->w, c->b, y, &c->p, VKG_ACT_RELU, 0.0f);
+  else if (!st) st = vkg_conv2d_act(ctx, x, c->w, c->b, y, &c->p, VKG_ACT_RELU, 0.0f); /* BN folded at load */
   if (st) {
     vkg_tensor_unref(y);
     return vkg_error_prefix(ctx, "inception '%s': ", c->name);
@@ -350,26 +366,16 @@ static vkg_status block_e(vkg_ctx *ctx, const vkg_inception_net *net, const char
     x = n_;                                                                                                  \
   } while (0)
 
-/* Resize (bilinear, align_corners=False), 2x - 1, grayscale replicated to 3 channels. */
+/* Resize (bilinear, align_corners=False) when asked and the size differs; NULL *out: the images
+ * go into the stem as they are. 2x - 1 is in the stem's weights (inception_net.h), grayscale
+ * images are replicated to 3 channels by the stem's conv (conv above). */
 static vkg_status preprocess(vkg_ctx *ctx, const vkg_tensor *images, int resize, vkg_tensor **out) {
   const vkg_shape *s = vkg_tensor_shape(images);
-  int64_t h = resize ? 299 : s->d[2], w = resize ? 299 : s->d[3], c = s->d[1];
-  vkg_tensor *x = NULL, *y = NULL;
-  vkg_status st = new4(ctx, s->d[0], c, h, w, &x);
-  if (st) return st;
-  if (h != s->d[2] || w != s->d[3]) {
-    st = vkg_resize_bilinear(ctx, images, x);
-    if (!st) st = vkg_scale_shift(ctx, x, x, 2.0f, -1.0f);
-  } else {
-    st = vkg_scale_shift(ctx, images, x, 2.0f, -1.0f);
-  }
-  if (!st && c == 1) {
-    const vkg_tensor *three[3] = {x, x, x};
-    st = new4(ctx, s->d[0], 3, h, w, &y);
-    if (!st) st = vkg_concat(ctx, three, 3, 1, y);
-    vkg_tensor_unref(x);
-    x = y;
-  }
+  *out = NULL;
+  if (!resize || (s->d[2] == 299 && s->d[3] == 299)) return VKG_OK;
+  vkg_tensor *x = NULL;
+  vkg_status st = new4(ctx, s->d[0], s->d[1], 299, 299, &x);
+  if (!st) st = vkg_resize_bilinear(ctx, images, x);
   if (st) {
     vkg_tensor_unref(x);
     return st;
@@ -383,7 +389,7 @@ vkg_status vkg_inception_forward(vkg_ctx *ctx, const vkg_inception_net *net, con
   vkg_tensor *x = NULL;
   vkg_status st = preprocess(ctx, images, resize, &x);
   if (st) return st;
-  STEP(conv(ctx, find(net, "Conv2d_1a_3x3", NULL), x, &n_));
+  STEP(conv(ctx, find(net, "Conv2d_1a_3x3", NULL), x ? x : images, &n_));
   STEP(conv(ctx, find(net, "Conv2d_2a_3x3", NULL), x, &n_));
   STEP(conv(ctx, find(net, "Conv2d_2b_3x3", NULL), x, &n_));
   STEP(pool(ctx, x, 1, 3, 2, 0, &n_));

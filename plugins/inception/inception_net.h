@@ -5,6 +5,10 @@
  * computed in double. Channel counts come from the weight shapes (narrow variants and any
  * num_classes load); the flow of channels through every block is checked at load, naming
  * the tensor that disagrees.
+ *
+ * The stem conv (Conv2d_1a_3x3, unpadded) also takes the input scaling x -> 2x - 1 at load:
+ * conv(2x - 1) = conv(x; 2w') + b' - sum(w') holds exactly without padding, so no pass over the
+ * 299x299 input does it.
  */
 #ifndef VKG_INCEPTION_NET_H
 #define VKG_INCEPTION_NET_H

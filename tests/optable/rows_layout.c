@@ -1,5 +1,8 @@
 /* permute / concat / slice: exact against tests/ref (ref_permute) and direct index arithmetic.
- * Was tests/unit/test_kernel_layout.c: 5 f32 permutes + 1 i64 permute + 2 concats + 2 slices = 10. */
+ * Was tests/unit/test_kernel_layout.c: 5 f32 permutes + 1 i64 permute + 2 concats + 2 slices = 10.
+ * Since the host merges axes that step as one and drops size-1 axes (layout.c fill_push): a
+ * permute whose two outer axes merge and a concat of 1-channel inputs (Inception's grayscale
+ * to RGB) = 12. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,10 +113,12 @@ static const vkg_op_row rows[] = {
     PERM(4, 2, 3, 5, 7, 0, 0, 0, 2, 3, 1),
     PERM(6, 2, 3, 1, 5, 4, 3, 5, 3, 0, 4, 2, 1),
     PERM(4, 4, 64, 33, 31, 0, 0, 0, 3, 1, 2),
+    PERM(4, 3, 4, 5, 6, 0, 0, 0, 1, 3, 2), /* axes 0 and 1 merge */
     {.family = "layout", .op = "permute", .run = run_permute_i64},
     /* i: nd, axis, n, y dims[6], sizes along the axis */
     {.family = "layout", .op = "concat", .run = run_concat, .i = {4, 1, 3, 2, 8, 5, 7, 0, 0, 3, 1, 4}},
     {.family = "layout", .op = "concat", .run = run_concat, .i = {2, -1, 2, 3, 7, 0, 0, 0, 0, 2, 5}}, /* last axis, negative */
+    {.family = "layout", .op = "concat", .run = run_concat, .i = {4, 1, 3, 3, 3, 13, 17, 0, 0, 1, 1, 1}}, /* 1 -> 3 channels */
     /* i: x dims, y dims, start, step */
     {.family = "layout", .op = "slice", .run = run_slice, .i = {4, 9, 11, 2, 3, 4, 1, 2, 3, 2, 3, 2}},
     {.family = "layout", .op = "slice", .run = run_slice, .i = {4, 9, 11, 4, 2, 11, 0, 7, 0, 0, 0, 0}}, /* steps NULL */

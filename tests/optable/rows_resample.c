@@ -3,7 +3,8 @@
  * arithmetic: index in double, f32 weights; it matched torch 1.13 to 1.2e-7 on 28 -> 299 and
  * 512 -> 299); avg pools atol 1e-6 rtol 1e-5 (double reference).
  * Was tests/unit/test_kernel_resample.c: nearest 4, bilinear 5, pools 6 shapes x 3 modes = 18,
- * adaptive 4: 31 cases. */
+ * adaptive 4: 31 cases. Since the row-blocked pool (pool.c; window <= 7 wide, stride along W
+ * <= 2, else the pixel kernel): a 7-wide and a 9-wide window x 3 modes = 37. */
 #include "optable.h"
 #include "ref_kl.h"
 
@@ -90,7 +91,9 @@ static const vkg_op_row rows[] = {
     POOL(2, 5, 35, 35, 3, 1, 1), /* Inception avg pool 3x3 s1 p1 */
     POOL(1, 7, 147, 147, 3, 2, 0),
     POOL(3, 2, 11, 13, 2, 2, 0),
-    POOL(1, 3, 10, 10, 5, 3, 2),
+    POOL(1, 3, 10, 10, 5, 3, 2), /* stride 3: pixel kernel */
+    POOL(2, 3, 9, 10, 7, 1, 3),  /* 7 wide: row kernel, partial last block */
+    POOL(1, 2, 12, 11, 9, 2, 4), /* 9 wide: pixel kernel */
     ADA(1, 1, 1, 1, 1),
     ADA(2048, 8, 8, 1, 1), /* Inception global pool */
     ADA(3, 10, 7, 3, 4),   /* overlapping windows */

@@ -122,7 +122,7 @@ vkg_status vkg_conv2d_act(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w
   if (y == x) return vkg_error(ctx, VKG_E_INPUT, "conv2d: y must not be x");
   if (B == 0 || Cout == 0) return VKG_OK;
 
-  if (vkg_conv2d_direct_ok(ctx, Cin, Cout, KH, KW, (int)G) &&
+  if (vkg_conv2d_direct_ok(ctx, Cin, Cout, KH, KW, &p, B * OH * OW) &&
       (uint64_t)(B * OH * OW) <= UINT32_MAX && (uint64_t)vkg_tensor_numel(x) <= UINT32_MAX &&
       (uint64_t)vkg_tensor_numel(y) <= UINT32_MAX) {
     st = vkg_conv2d_direct(ctx, x, w, bias, y, &p, act, act_param);

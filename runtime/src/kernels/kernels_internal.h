@@ -58,8 +58,10 @@ uint32_t vkg_gemm_tile_cols(vkg_ctx *ctx);
 
 /* ---- direct convolution for narrow outputs (conv_direct.c) ---- */
 #include "vkgen/kernels/conv.h"
-/* Whether vkg_conv2d_direct takes this shape on this device (and VKGEN_CONV_ALGO allows). */
-int vkg_conv2d_direct_ok(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_t kh, int64_t kw, int groups);
+/* Whether vkg_conv2d_direct takes this shape on this device (and VKGEN_CONV_ALGO allows);
+ * npix: N * OH * OW. */
+int vkg_conv2d_direct_ok(vkg_ctx *ctx, int64_t cin, int64_t cout, int64_t kh, int64_t kw,
+                         const vkg_conv2d_params *p, int64_t npix);
 /* y = act(conv2d(x, w) + bias); arguments already checked by vkg_conv2d_act. */
 vkg_status vkg_conv2d_direct(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
                              vkg_tensor *y, const vkg_conv2d_params *p, vkg_act act, float act_param);

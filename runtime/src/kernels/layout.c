@@ -12,6 +12,7 @@
 typedef struct copy_push {
   uint32_t n, in_off, out_off;
   uint32_t shape[NAX], si[NAX], so[NAX];
+  uint32_t first; /* axes below it have shape 1: the shader walks first..NAX-1 only */
 } copy_push;
 
 /* Row-major element strides of a shape. */
@@ -24,27 +25,37 @@ static void strides_of(const vkg_shape *s, int64_t *st) {
 }
 
 /* Fills pc from an iteration shape (ndim dims) with input/output element strides, scaled to
- * words (w = 1 or 2) and right-aligned into the 7 axes. */
+ * words (w = 1 or 2) and right-aligned into the 7 axes. Axes of size 1 are dropped and an axis
+ * is merged into the next inner one where both sides step through them as one (a channel
+ * concat of NCHW becomes [N, C*H*W]): every axis costs the shader an integer division and a
+ * remainder per element, which lavapipe does lane by lane. */
 static void fill_push(copy_push *pc, int ndim, const int64_t *shape, const int64_t *si, const int64_t *so,
                       int64_t in_off, int64_t out_off, int w) {
+  int64_t sh[NAX], ai[NAX], ao[NAX], n = 1;
+  int k = 0; /* merged axes, outermost first */
+  for (int i = 0; i <= ndim; i++) {
+    int64_t d = i < ndim ? shape[i] : w, a = i < ndim ? si[i] * w : 1, b = i < ndim ? so[i] * w : 1;
+    if (i == ndim && w == 1) break;
+    n *= d;
+    if (d == 1) continue;
+    if (k > 0 && ai[k - 1] == a * d && ao[k - 1] == b * d) {
+      sh[k - 1] *= d;
+      ai[k - 1] = a;
+      ao[k - 1] = b;
+      continue;
+    }
+    sh[k] = d, ai[k] = a, ao[k] = b, k++;
+  }
   memset(pc, 0, sizeof *pc);
   for (int i = 0; i < NAX; i++) pc->shape[i] = 1;
-  int64_t n = 1;
-  int last = NAX - 1;
-  if (w == 2) {
-    pc->shape[last] = 2;
-    pc->si[last] = 1;
-    pc->so[last] = 1;
-    last--;
+  for (int i = 0; i < k; i++) {
+    int a = NAX - k + i;
+    pc->shape[a] = (uint32_t)sh[i];
+    pc->si[a] = (uint32_t)ai[i];
+    pc->so[a] = (uint32_t)ao[i];
   }
-  for (int i = 0; i < ndim; i++) {
-    int a = last - (ndim - 1 - i);
-    pc->shape[a] = (uint32_t)shape[i];
-    pc->si[a] = (uint32_t)(si[i] * w);
-    pc->so[a] = (uint32_t)(so[i] * w);
-    n *= shape[i];
-  }
-  pc->n = (uint32_t)(n * w);
+  pc->first = (uint32_t)(NAX - k);
+  pc->n = (uint32_t)n;
   pc->in_off = (uint32_t)(in_off * w);
   pc->out_off = (uint32_t)(out_off * w);
 }

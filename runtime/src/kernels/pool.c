@@ -1,8 +1,21 @@
-/* avg / max / adaptive average 2-D pooling. */
+/* avg / max / adaptive average 2-D pooling.
+ *
+ * avg / max run row-blocked (kl_pool2d_row.comp: 4 outputs of a row per invocation share their
+ * window loads; bitwise the results of kl_pool2d.comp) where the window is at most 7 wide and
+ * the stride along W at most 2; kl_pool2d.comp otherwise, or with VKGEN_POOL=pixel (A/B).
+ * Inception's pools (B16, 3x3, CPU ms): docs/benchmarks.md, 2026-12-07. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/kernels_internal.h"
 #include "klib_internal.h"
 #include "spv/kl_adaptive_avg_pool.h"
 #include "spv/kl_pool2d.h"
+#include "spv/kl_pool2d_row.h"
 #include "vkgen/kernels/pool.h"
+
+#define POOL_ROW_P 4      /* outputs per invocation (P in kl_pool2d_row.comp) */
+#define POOL_ROW_MAX_KW 7 /* window (P - 1) * SW + KW <= 13 values in registers */
 
 int64_t vkg_pool_out_size(int64_t in, int k, int stride, int pad) {
   if (k < 1 || stride < 1 || pad < 0) return 0;
@@ -45,11 +58,28 @@ static vkg_status pool(vkg_ctx *ctx, const char *k, const vkg_tensor *x, vkg_ten
                      vkg_k_shape(y, b, sizeof b), (long long)xs->d[0], (long long)xs->d[1], (long long)oh,
                      (long long)ow, vkg_k_shape(x, a, sizeof a));
   }
+  const uint32_t mode = is_max ? 2u : (p->count_include_pad ? 0u : 1u);
+  const char *env = getenv("VKGEN_POOL");
+  if (p->kernel_w <= POOL_ROW_MAX_KW && p->stride_w <= 2 && !(env && !strcmp(env, "pixel"))) {
+    const uint64_t owb = ((uint64_t)ow + POOL_ROW_P - 1) / POOL_ROW_P;
+    const uint64_t n = (uint64_t)xs->d[0] * (uint64_t)xs->d[1] * (uint64_t)oh * owb;
+    struct {
+      uint32_t n, h, w, oh, ow, owb, kh, sh, ph, pw, mode;
+    } rp = {(uint32_t)n,           (uint32_t)xs->d[2],    (uint32_t)xs->d[3], (uint32_t)oh,
+            (uint32_t)ow,          (uint32_t)owb,         (uint32_t)p->kernel_h, (uint32_t)p->stride_h,
+            (uint32_t)p->pad_h,    (uint32_t)p->pad_w,    mode};
+    const uint32_t spec[2] = {(uint32_t)p->kernel_w, (uint32_t)p->stride_w};
+    vkg_pipeline *pipe = NULL;
+    st = vkg_kernel_pipeline(ctx, "kl_pool2d_row", vkg_spv_kl_pool2d_row, sizeof vkg_spv_kl_pool2d_row, "ss",
+                             sizeof rp, spec, 2, &pipe);
+    const vkg_tensor *t[2] = {x, y};
+    return st != VKG_OK ? st : vkg_k_run(ctx, pipe, t, 2, &rp, sizeof rp, n);
+  }
   struct {
     uint32_t n, h, w, oh, ow, kh, kw, sh, sw, ph, pw, mode;
   } pc = {(uint32_t)vkg_tensor_numel(y), (uint32_t)xs->d[2], (uint32_t)xs->d[3], (uint32_t)oh, (uint32_t)ow,
           (uint32_t)p->kernel_h, (uint32_t)p->kernel_w, (uint32_t)p->stride_h, (uint32_t)p->stride_w,
-          (uint32_t)p->pad_h, (uint32_t)p->pad_w, is_max ? 2u : (p->count_include_pad ? 0u : 1u)};
+          (uint32_t)p->pad_h, (uint32_t)p->pad_w, mode};
   const vkg_tensor *t[2] = {x, y};
   return VKG_K_LAUNCH(ctx, kl_pool2d, t, 2, &pc, pc.n);
 }

@@ -29,6 +29,14 @@ VKG_EXPORT vkg_status vkg_conv2d(vkg_ctx *ctx, const vkg_tensor *x, const vkg_te
  * act_param: VKG_ACT_LEAKY_RELU's slope. */
 VKG_EXPORT vkg_status vkg_conv2d_act(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w, const vkg_tensor *bias,
                                      vkg_tensor *y, const vkg_conv2d_params *p, vkg_act act, float act_param);
+/* vkg_conv2d_act with x's single channel used as each of w's Cin input channels (x [N, 1, H, W],
+ * w [Cout, Cin, KH, KW], groups 1: a grayscale image into an RGB network), bitwise the result of
+ * vkg_conv2d_act on the replicated [N, Cin, H, W]. Where the row-blocked direct kernel runs the
+ * conv (CPU devices, narrow Cout) the replicated input is never written and its tap rows are loaded
+ * once for all Cin channels; elsewhere it is built (concat) and passed to vkg_conv2d_act. */
+VKG_EXPORT vkg_status vkg_conv2d_act_repeat(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w,
+                                            const vkg_tensor *bias, vkg_tensor *y, const vkg_conv2d_params *p,
+                                            vkg_act act, float act_param);
 
 typedef struct vkg_conv_transpose2d_params {
   int stride_h, stride_w;
