@@ -132,13 +132,8 @@ vkg_status vkg_conv2d_act(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w
   const uint64_t K = cin_g * (uint64_t)(KH * KW), Kp = vkg_round_up_u64(K, 4);
   const uint64_t ohw = (uint64_t)(OH * OW), ntot = (uint64_t)B * ohw;
   vkg_gemm_operand ow = {w, 0, cout_g * K, K, 1, 0};
-  vkg_gemm_out oy;
-  memset(&oy, 0, sizeof oy);
-  oy.t = y;
-  oy.sm = ohw;
-  oy.sn = 1;
+  vkg_gemm_out oy = vkg_gemm_out_dense(y, 0, ohw);
   oy.bias = bias;
-  oy.alpha = 1.0f;
   oy.act = (int)act;
   oy.act_param = act_param;
 
@@ -147,7 +142,6 @@ vkg_status vkg_conv2d_act(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w
     vkg_gemm_operand ox = {x, 0, (uint64_t)Cin * ohw, ohw, 1, 0};
     ow.zs = 0;
     oy.zs = (uint64_t)Cout * ohw;
-    oy.div = UINT32_MAX;
     st = vkg_gemm_run(ctx, "conv2d", cout_g, ohw, K, (uint64_t)B, &ow, &ox, &oy);
     return st;
   }
@@ -237,14 +231,7 @@ vkg_status vkg_conv_transpose2d(vkg_ctx *ctx, const vkg_tensor *x, const vkg_ten
   if (st == VKG_OK) {
     vkg_gemm_operand oa = {w, 0, cin_g * mc, 1, mc, 0}; /* A(m, k) = w[g*cin_g + k][m] */
     vkg_gemm_operand ob = {xcol, 0, Kp * ncp, ncp, 1, 1};
-    vkg_gemm_out oc;
-    memset(&oc, 0, sizeof oc);
-    oc.t = cols;
-    oc.zs = mc * ntot;
-    oc.sm = ntot;
-    oc.sn = 1;
-    oc.div = UINT32_MAX;
-    oc.alpha = 1.0f;
+    vkg_gemm_out oc = vkg_gemm_out_dense(cols, mc * ntot, ntot);
     st = vkg_gemm_run(ctx, "conv_transpose2d", mc, ntot, cin_g, (uint64_t)G, &oa, &ob, &oc);
   }
   if (st == VKG_OK) {

@@ -45,13 +45,7 @@ vkg_status vkg_matmul(vkg_ctx *ctx, const vkg_tensor *a, const vkg_tensor *b, vk
                          trans_a ? (uint64_t)M : 1, 0};
   vkg_gemm_operand ob = {b, 0, btb == 1 ? 0 : (uint64_t)(Ka * N), trans_b ? 1 : (uint64_t)N,
                          trans_b ? (uint64_t)Ka : 1, 0};
-  vkg_gemm_out oc;
-  memset(&oc, 0, sizeof oc);
-  oc.t = c;
-  oc.zs = (uint64_t)(M * N);
-  oc.sm = (uint64_t)N;
-  oc.sn = 1;
-  oc.div = UINT32_MAX;
+  vkg_gemm_out oc = vkg_gemm_out_dense(c, (uint64_t)(M * N), (uint64_t)N);
   oc.alpha = alpha;
   oc.beta = beta;
   return vkg_gemm_run(ctx, "matmul", (uint64_t)M, (uint64_t)N, (uint64_t)Ka, (uint64_t)btc, &oa, &ob, &oc);
@@ -94,15 +88,9 @@ static vkg_status linear(vkg_ctx *ctx, const vkg_tensor *x, const vkg_tensor *w,
   for (int i = 0; i + 1 < sx->ndim; ++i) M *= sx->d[i];
   vkg_gemm_operand ox = {x, 0, 0, (uint64_t)in, 1, 0};
   vkg_gemm_operand ow = {w, 0, 0, 1, (uint64_t)in, 0}; /* B(k, n) = w[n][k] */
-  vkg_gemm_out oy;
-  memset(&oy, 0, sizeof oy);
-  oy.t = y;
-  oy.sm = (uint64_t)out;
-  oy.sn = 1;
-  oy.div = UINT32_MAX;
+  vkg_gemm_out oy = vkg_gemm_out_dense(y, 0, (uint64_t)out);
   oy.bias = bias;
   oy.bias_per_col = 1;
-  oy.alpha = 1.0f;
   oy.beta = beta;
   return vkg_gemm_run(ctx, "linear", (uint64_t)M, (uint64_t)out, (uint64_t)in, 1, &ox, &ow, &oy);
 }

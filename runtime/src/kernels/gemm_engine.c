@@ -227,6 +227,18 @@ static vkg_status run_texel(vkg_ctx *ctx, uint64_t M, uint64_t N, uint64_t K, ui
   return st;
 }
 
+vkg_gemm_out vkg_gemm_out_dense(vkg_tensor *t, uint64_t zs, uint64_t sm) {
+  vkg_gemm_out c;
+  memset(&c, 0, sizeof c);
+  c.t = t;
+  c.zs = zs;
+  c.sm = sm;
+  c.sn = 1;
+  c.div = UINT32_MAX;
+  c.alpha = 1.0f;
+  return c;
+}
+
 vkg_status vkg_gemm_run(vkg_ctx *ctx, const char *kernel, uint64_t M, uint64_t N, uint64_t K, uint64_t Z,
                         const vkg_gemm_operand *a, const vkg_gemm_operand *b, const vkg_gemm_out *c) {
   if (M == 0 || N == 0 || Z == 0) return VKG_OK;

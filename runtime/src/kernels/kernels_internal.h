@@ -47,6 +47,9 @@ typedef struct vkg_gemm_out {
   float act_param;
 } vkg_gemm_out;
 
+/* A dense output: C(z, m, n) at z*zs + m*sm + n, alpha 1, no bias, beta 0, no activation; callers set
+ * the rest (bias, alpha, beta, act, a split n axis through div/sq) on the result. */
+vkg_gemm_out vkg_gemm_out_dense(vkg_tensor *t, uint64_t zs, uint64_t sm);
 vkg_status vkg_gemm_run(vkg_ctx *ctx, const char *kernel, uint64_t M, uint64_t N, uint64_t K, uint64_t Z,
                         const vkg_gemm_operand *a, const vkg_gemm_operand *b, const vkg_gemm_out *c);
 /* A dense zero-padded copy [nz][rows_p][cols_p] of the strided matrix o (rows x cols; o's

@@ -212,14 +212,7 @@ vkg_status vkg_conv2d_winograd_up2(vkg_ctx *ctx, const vkg_tensor *x, int upsamp
     if (st != VKG_OK) break;
     vkg_gemm_operand oa = {u, 0, Cout * Cp, Cp, 1, 1};
     vkg_gemm_operand ob = {v, 0, Cp * ncp, ncp, 1, 1};
-    vkg_gemm_out oc;
-    memset(&oc, 0, sizeof oc);
-    oc.t = mres;
-    oc.zs = Cout * ncp;
-    oc.sm = ncp;
-    oc.sn = 1;
-    oc.div = UINT32_MAX;
-    oc.alpha = 1.0f;
+    vkg_gemm_out oc = vkg_gemm_out_dense(mres, Cout * ncp, ncp);
     if ((st = vkg_gemm_run(ctx, "conv2d_winograd", Cout, ncur, Cin, T, &oa, &ob, &oc)) != VKG_OK) break;
     vkg_binding bo[5] = {{mres, 0, 0}, {y, 0, 0}, {bias ? bias : mres, 0, 0},
                          {ep.residual ? ep.residual : mres, 0, 0}, {ep.bias_nc ? ep.bias_nc : mres, 0, 0}};
