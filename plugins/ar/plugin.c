@@ -18,8 +18,9 @@ static const vkg_node_type ar_types[] = {
      .infer = vkg_ar_logits_infer, .start = vkg_ar_logits_start, .run = vkg_ar_logits_run,
      .destroy = vkg_ar_logits_destroy},
     {.name = "sample",
-     .doc = "PixelCNN sampling in raster order with temperature, all on the GPU (one network pass per pixel, on the band "
-         "of rows the pixel can see). Sample k of the run depends only on (seed, k), not on the batch size.",
+     .doc = "PixelCNN sampling in raster order with temperature, all on the GPU (by default each layer computed at the "
+         "new pixel only, a row of pixels per dispatch; see param mode). Sample k of the run depends only on (seed, k), "
+         "not on the batch size.",
      .flags = VKG_NODE_SOURCE, .noutputs = 2, .outputs = vkg_ar_sample_outputs, .nparams = VKG_AR_SAMPLE_NPARAMS,
      .params = vkg_ar_sample_params, .create = vkg_ar_sample_create, .infer = vkg_ar_sample_infer,
      .start = vkg_ar_sample_start, .run = vkg_ar_sample_run, .destroy = vkg_ar_sample_destroy},
