@@ -190,31 +190,6 @@ typedef struct skips {
   int n;
 } skips;
 
-/* cat = [a, b] along the channels of NCHW maps, as one buffer copy per image and part: each is
- * a contiguous run of C * H * W floats, and a copy is a memcpy on CPU devices where the generic
- * strided-copy kernel pays per-element index arithmetic and per-lane loads and stores. */
-static vkg_status concat_channels(vkg_ctx *ctx, vkg_tensor *a, vkg_tensor *b, vkg_tensor *cat) {
-  const vkg_shape *as = vkg_tensor_shape(a), *bs = vkg_tensor_shape(b);
-  const int64_t n = as->d[0], hw = as->d[2] * as->d[3], ctot = as->d[1] + bs->d[1];
-  vkg_tensor *parts[2] = {a, b};
-  vkg_status st = VKG_OK;
-  for (int64_t i = 0; i < n && !st; i++) {
-    int64_t c0 = 0;
-    for (int k = 0; k < 2 && !st; k++) {
-      const int64_t c = vkg_tensor_shape(parts[k])->d[1];
-      vkg_shape s1 = vkg_shape_make(1, (int64_t[]){c * hw});
-      vkg_tensor *src = NULL, *dst = NULL;
-      st = vkg_tensor_view(ctx, parts[k], VKG_F32, &s1, (size_t)(i * c * hw) * sizeof(float), &src);
-      if (!st) st = vkg_tensor_view(ctx, cat, VKG_F32, &s1, (size_t)((i * ctot + c0) * hw) * sizeof(float), &dst);
-      if (!st) st = vkg_tensor_copy(ctx, src, dst);
-      vkg_tensor_unref(src);
-      vkg_tensor_unref(dst);
-      c0 += c;
-    }
-  }
-  return st;
-}
-
 static void skips_drop(skips *s) {
   while (s->n > 0) vkg_tensor_unref(s->t[--s->n]);
 }
@@ -273,7 +248,10 @@ vkg_status vkg_ddpm_unet_forward(vkg_ctx *ctx, const vkg_ddpm_unet *u, const vkg
       vkg_shape cs = *vkg_tensor_shape(h);
       cs.d[1] += vkg_tensor_shape(skip)->d[1];
       st = vkg_tensor_create(ctx, VKG_F32, &cs, &cat);
-      if (!st) st = concat_channels(ctx, h, skip, cat);
+      if (!st) {
+        const vkg_tensor *parts[2] = {h, skip};
+        st = vkg_concat(ctx, parts, 2, 1, cat); /* buffer copies: one per image and part */
+      }
       vkg_tensor_unref(skip);
       if (st) {
         vkg_tensor_unref(cat);

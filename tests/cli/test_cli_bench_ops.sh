@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 
 check "vkgen bench --list --ops lists the rows of a family"
 expect 0 "layout/slice:" "$VKGEN" bench --list --ops layout/
-[ "$(grep -c '^layout/' "$LOG")" -eq 12 ] || { cat "$LOG"; die "layout rows: expected 12"; }
+[ "$(grep -c '^layout/' "$LOG")" -eq 14 ] || { cat "$LOG"; die "layout rows: expected 14"; }
 
 check "vkgen bench --ops FILTER times the matching rows"
 expect 0 "matmul[cpu] batch 1/1/1 M=96 N=200 K=64" "$VKGEN" bench --ops "M=96 N=200" --reps 2

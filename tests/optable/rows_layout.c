@@ -2,7 +2,8 @@
  * Was tests/unit/test_kernel_layout.c: 5 f32 permutes + 1 i64 permute + 2 concats + 2 slices = 10.
  * Since the host merges axes that step as one and drops size-1 axes (layout.c fill_push): a
  * permute whose two outer axes merge and a concat of 1-channel inputs (Inception's grayscale
- * to RGB) = 12. */
+ * to RGB) = 12. Since few long runs go as buffer copies (layout.c concat_by_copies): a channel
+ * concat and an axis-0 concat on that path = 14. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,9 @@ static const vkg_op_row rows[] = {
     {.family = "layout", .op = "concat", .run = run_concat, .i = {4, 1, 3, 2, 8, 5, 7, 0, 0, 3, 1, 4}},
     {.family = "layout", .op = "concat", .run = run_concat, .i = {2, -1, 2, 3, 7, 0, 0, 0, 0, 2, 5}}, /* last axis, negative */
     {.family = "layout", .op = "concat", .run = run_concat, .i = {4, 1, 3, 3, 3, 13, 17, 0, 0, 1, 1, 1}}, /* 1 -> 3 channels */
+    /* runs of >= 1024 elements, few of them: buffer copies (layout.c copies_pay) */
+    {.family = "layout", .op = "concat", .run = run_concat, .i = {4, 1, 2, 3, 11, 17, 19, 0, 0, 4, 7}}, /* UNet skip */
+    {.family = "layout", .op = "concat", .run = run_concat, .i = {2, 0, 3, 6, 1031, 0, 0, 0, 0, 1, 2, 3}}, /* axis 0 */
     /* i: x dims, y dims, start, step */
     {.family = "layout", .op = "slice", .run = run_slice, .i = {4, 9, 11, 2, 3, 4, 1, 2, 3, 2, 3, 2}},
     {.family = "layout", .op = "slice", .run = run_slice, .i = {4, 9, 11, 4, 2, 11, 0, 7, 0, 0, 0, 0}}, /* steps NULL */

@@ -77,6 +77,45 @@ static vkg_status check_word(vkg_ctx *ctx, const char *k, const char *what, cons
   return VKG_OK;
 }
 
+/* Each input of a concat is, per index of the axes before `axis` (outer), one contiguous run in
+ * the input and one in y. Few and long runs go as buffer copies (a memcpy on CPU devices, a copy
+ * engine or copy shader on GPUs) instead of the strided-copy shader, which pays an integer
+ * division per element and per-lane loads and stores on lavapipe: the UNet's skip concats
+ * (outer = batch) and any concat along axis 0. Thresholds: at most 256 copies per input and
+ * at least 1024 elements per run (below that the per-command cost dominates). */
+static int copies_pay(const vkg_tensor *const *xs, int n, int axis, int64_t outer) {
+  if (outer > 256) return 0;
+  for (int i = 0; i < n; i++) {
+    const vkg_shape *s = vkg_tensor_shape(xs[i]);
+    int64_t run = 1;
+    for (int d = axis; d < s->ndim; d++) run *= s->d[d];
+    if (run > 0 && run < 1024) return 0;
+  }
+  return 1;
+}
+
+static vkg_status concat_by_copies(vkg_ctx *ctx, const vkg_tensor *const *xs, int n, int axis, int64_t outer,
+                                   int64_t inner, vkg_tensor *y) {
+  const size_t es = vkg_dtype_size(vkg_tensor_dtype(y));
+  const int64_t ylen = vkg_tensor_shape(y)->d[axis];
+  vkg_status st = VKG_OK;
+  int64_t off = 0;
+  for (int i = 0; i < n && !st; i++) {
+    const int64_t len = vkg_tensor_shape(xs[i])->d[axis], run = len * inner;
+    vkg_shape s1 = vkg_shape_make(1, (int64_t[]){run});
+    for (int64_t o = 0; o < outer && run > 0 && !st; o++) {
+      vkg_tensor *src = NULL, *dst = NULL; /* src: a read-only view of the const input */
+      st = vkg_tensor_view(ctx, (vkg_tensor *)xs[i], vkg_tensor_dtype(y), &s1, (size_t)(o * run) * es, &src);
+      if (!st) st = vkg_tensor_view(ctx, y, vkg_tensor_dtype(y), &s1, (size_t)((o * ylen + off) * inner) * es, &dst);
+      if (!st) st = vkg_tensor_copy(ctx, src, dst);
+      vkg_tensor_unref(src);
+      vkg_tensor_unref(dst);
+    }
+    off += len;
+  }
+  return st;
+}
+
 vkg_status vkg_concat(vkg_ctx *ctx, const vkg_tensor *const *xs, int n, int axis, vkg_tensor *y) {
   const char *k = "concat";
   int w = 1;
@@ -109,6 +148,9 @@ vkg_status vkg_concat(vkg_ctx *ctx, const vkg_tensor *const *xs, int n, int axis
                      (long long)total, axis, vkg_k_shape(y, s1, sizeof s1), (long long)ys->d[axis]);
   int64_t so[VKG_MAX_DIMS], si[VKG_MAX_DIMS];
   strides_of(ys, so);
+  int64_t outer = 1;
+  for (int d = 0; d < axis; d++) outer *= ys->d[d];
+  if (copies_pay(xs, n, axis, outer)) return concat_by_copies(ctx, xs, n, axis, outer, so[axis], y);
   int64_t off = 0;
   for (int i = 0; i < n; i++) {
     const vkg_shape *xsh = vkg_tensor_shape(xs[i]);
